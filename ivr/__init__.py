@@ -1,0 +1,46 @@
+"""The Flask application: webhooks, and later the console and API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dotenv import load_dotenv
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ivr import cli, database, voice
+from ivr.config import default_database_url, from_environment, parse_settings
+from store.credentials import Hasher
+from store.models import utcnow
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from `config`, or from the environment when None."""
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    if config is None:
+        load_dotenv(override=False)
+        settings = from_environment(Path(app.instance_path))
+    else:
+        settings = {**config, **parse_settings(config)}
+    app.config.update(settings)
+    app.config.setdefault("IVR_DEVELOPMENT", False)
+    app.config.setdefault("IVR_CLOCK", utcnow)
+    app.config["SECRET_KEY"] = settings["IVR_SECRET_KEY"]
+    if not app.config["IVR_DATABASE_URL"]:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["IVR_DATABASE_URL"] = default_database_url(Path(app.instance_path))
+    proxies = app.config["IVR_TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+            x_port=proxies, x_prefix=proxies,
+        )
+    app.extensions["ivr.hasher"] = Hasher(
+        app.config["IVR_PIN_PEPPER"].encode(), app.config["IVR_BCRYPT_ROUNDS"]
+    )
+    database.init_app(app)
+    app.register_blueprint(voice.bp)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,135 @@
+"""Operations of the access flow (menus/access.py): thin calls into store/."""
+
+from __future__ import annotations
+
+from ivr.steps import StepContext
+from store import codes
+from store.lines import lookup_line
+from store.models import Line
+
+# Strikes counted within a call for a line number that does not exist, so a
+# probe hears exactly what a wrong code on a real line gives.
+UNKNOWN_LINE_STRIKES = "unknown_line_strikes"
+
+
+def _line(c: StepContext) -> Line | None:
+    return c.call.line
+
+
+def _locked(c: StepContext, line: Line) -> bool:
+    return codes.is_locked(line.mailbox, c.now, c.settings["IVR_LOCKOUT_SECONDS"])
+
+
+def route_access(c: StepContext, _digits: str | None) -> str:
+    """Home line (asked for the code or not, or locked), or remote."""
+    line = _line(c)
+    if not c.call.home or line is None:
+        return "remote"
+    mailbox = line.mailbox
+    if mailbox.has_code and mailbox.ask_code_on_fixed_line:
+        return "locked" if _locked(c, line) else "ask_code"
+    return "home"
+
+
+def find_line(c: StepContext, digits: str | None) -> str:
+    """Remote login: remember the line named; an unknown one goes on like a real one."""
+    line = lookup_line(c.session, digits or "", c.settings["IVR_DEFAULT_REGION"])
+    c.call.line_id = line.id if line else None
+    c.session.flush()
+    c.session.refresh(c.call, ["line"])
+    c.memory.pop("code_entered", None)
+    if line is None:
+        return "found"
+    if _locked(c, line):
+        return "locked"
+    if not line.mailbox.has_code:
+        return "no_code"
+    return "found"
+
+
+def check_code(c: StepContext, digits: str | None) -> str:
+    """Check the current code (a strike first); right, wrong, length or locked."""
+    digits = digits or ""
+    if len(digits) != codes.CODE_LENGTH:
+        return "length"
+    line = _line(c)
+    if line is None:
+        codes.check_unknown_line(c.hasher, digits)
+        strikes = c.memory.get(UNKNOWN_LINE_STRIKES, 0) + 1
+        c.memory[UNKNOWN_LINE_STRIKES] = strikes
+        return "locked" if strikes >= codes.MAX_STRIKES else "wrong"
+    outcome = codes.check_code(
+        c.session, c.hasher, line, digits, c.now, c.settings["IVR_LOCKOUT_SECONDS"]
+    )
+    if outcome is codes.Check.RIGHT:
+        c.memory["code_entered"] = True
+        c.call.language = line.language
+    return outcome.value
+
+
+def code_menu(c: StepContext, _digits: str | None) -> str:
+    """What the secret-code menu offers this caller."""
+    line = _line(c)
+    if not c.call.home or line is None:
+        return "not_home"
+    if line.mailbox.has_code and _locked(c, line):
+        return "locked"
+    if not line.mailbox.has_code:
+        return "no_code"
+    return "ask_on" if line.mailbox.ask_code_on_fixed_line else "ask_off"
+
+
+def code_entered(c: StepContext, _digits: str | None) -> str:
+    """Whether the current code was entered right in this call."""
+    return "yes" if c.memory.get("code_entered") else "no"
+
+
+def _may_set_code(c: StepContext, line: Line | None) -> bool:
+    """Only the fixed line sets a code, and a change needs the current one (SPEC §4.1)."""
+    if not c.call.home or line is None:
+        return False
+    return not line.mailbox.has_code or bool(c.memory.get("code_entered"))
+
+
+def propose_code(c: StepContext, digits: str | None) -> str:
+    """Judge a new code; keep it in the call until confirmed."""
+    line = _line(c)
+    if not _may_set_code(c, line):
+        return "not_home"
+    assert line is not None
+    outcome = codes.propose_code(c.hasher, line, digits or "")
+    if outcome is codes.Proposal.OK:
+        c.memory["pending_code"] = digits
+    return outcome.value
+
+
+def save_code(c: StepContext, _digits: str | None) -> str:
+    """Store the code read back and confirmed."""
+    line = _line(c)
+    pending = c.memory.pop("pending_code", None)
+    if not _may_set_code(c, line) or not pending:
+        return "not_home"
+    assert line is not None
+    codes.save_code(c.session, c.hasher, line, pending, c.now)
+    c.memory["code_entered"] = True
+    return "saved"
+
+
+def toggle_ask(c: StepContext, _digits: str | None) -> str:
+    """Turn "ask for my code on my fixed line" the other way."""
+    line = _line(c)
+    assert line is not None and c.call.home
+    codes.set_ask_on_fixed_line(line, not line.mailbox.ask_code_on_fixed_line)
+    return "done"
+
+
+OPERATIONS = {
+    "route_access": route_access,
+    "find_line": find_line,
+    "check_code": check_code,
+    "code_menu": code_menu,
+    "code_entered": code_entered,
+    "propose_code": propose_code,
+    "save_code": save_code,
+    "toggle_ask": toggle_ask,
+}

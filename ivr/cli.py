@@ -1,0 +1,137 @@
+"""Command line: `flask db ...` for the schema, `flask ivr ...` for operators."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import click
+from alembic import command
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from ivr.phone import FlaskTransport, HttpTransport, PhoneCall, Transport
+from store.lines import LANGUAGES, DuplicateLine, InvalidNumber, add_line, find_line, to_e164
+from store.migrate import alembic_config
+
+db_cli = AppGroup("db", help="Create or upgrade the database schema (Alembic).")
+ivr_cli = AppGroup("ivr", help="Operate the voicemail service.")
+
+ENTRY_POINTS = {"access": "/voice/access"}
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(ivr_cli)
+
+
+def _alembic():  # type: ignore[no-untyped-def]
+    return alembic_config(current_app.config["IVR_DATABASE_URL"])
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    command.upgrade(_alembic(), revision)
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION."""
+    command.downgrade(_alembic(), revision)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the schema's current revision."""
+    command.current(_alembic())
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate", is_flag=True)
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Write a new migration script."""
+    command.revision(_alembic(), message=message, autogenerate=autogenerate)
+
+
+def _session():  # type: ignore[no-untyped-def]
+    return current_app.extensions["ivr.sessions"]()
+
+
+@ivr_cli.command("add-line")
+@click.argument("number")
+@click.option("--customer-number", help="The customer's account number, for the support line.")
+@click.option("--language", type=click.Choice(LANGUAGES), help="Prompt language of the line.")
+@click.option("--email", help="The subscriber's e-mail address, for notices.")
+@click.option("--exist-ok", is_flag=True, help="Succeed quietly if the line already exists.")
+def add_line_command(
+    number: str,
+    customer_number: str | None,
+    language: str | None,
+    email: str | None,
+    exist_ok: bool,
+) -> None:
+    """Provision a subscriber's fixed line (any form phonenumbers reads)."""
+    region = current_app.config["IVR_DEFAULT_REGION"]
+    with _session() as session:
+        try:
+            if exist_ok and find_line(session, to_e164(number, region)):
+                click.echo(f"line {to_e164(number, region)} already exists")
+                return
+            line = add_line(
+                session,
+                number,
+                region=region,
+                language=language or current_app.config["IVR_DEFAULT_LANGUAGE"],
+                customer_number=customer_number,
+                email=email,
+            )
+            session.commit()
+        except (InvalidNumber, DuplicateLine) as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"line {line.number} added ({line.language})")
+
+
+def _keys(scripted: str | None) -> Iterator[str]:
+    """What the caller types at each prompt: from --keys, else from the terminal."""
+    if scripted is not None:
+        yield from scripted.split()
+        return
+    while True:
+        try:
+            typed = input("keys> ") if sys.stdin.isatty() else sys.stdin.readline()
+        except EOFError:
+            return
+        if not sys.stdin.isatty() and not typed:
+            return
+        yield typed.strip()
+
+
+@ivr_cli.command("call")
+@click.option("--from", "caller", required=True, help="The caller's number (From).")
+@click.option("--to", "entry", type=click.Choice(sorted(ENTRY_POINTS)), default="access",
+              show_default=True, help="Which number is called.")
+@click.option("--url", help="A running server's base URL; in-process when omitted.")
+@click.option("--keys", help='Keys for each prompt in turn, e.g. "2 2 1 4827# 1"; "-" is silence.')
+def call_command(caller: str, entry: str, url: str | None, keys: str | None) -> None:
+    """Place a call against the app from the console, as the platform would."""
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    if not token:
+        raise click.ClickException("TWILIO_AUTH_TOKEN is not set: the app would refuse the call")
+    transport: Transport = HttpTransport(url) if url else FlaskTransport(current_app)
+    call = PhoneCall(transport, token, caller=caller, called=ENTRY_POINTS[entry],
+                     on_say=lambda text: click.echo(f"  {text}"))
+    call.dial(ENTRY_POINTS[entry])
+    for typed in _keys(keys):
+        if call.ended or call.waiting is None:
+            break
+        click.echo(f"> {typed}")
+        call.press("" if typed == "-" else typed)
+    if not call.ended:
+        click.echo("(caller hangs up)")
+    call.hang_up()
+    for number in call.dialled:
+        click.echo(f"(call put through to {number})")

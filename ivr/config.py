@@ -1,0 +1,101 @@
+"""Configuration from environment variables (SPEC §2).
+
+A development setup (`./dev serve`) generates secrets into
+`instance/development.env`; they fill only what the environment leaves
+unset. Without that file, the pepper and the session key are required.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+DEVELOPMENT_SECRETS = "development.env"
+SECRETS = ("IVR_SECRET_KEY", "IVR_PIN_PEPPER")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the service."""
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}")
+        return value
+
+    return parse
+
+
+def _non_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("expected a whole number of 0 or more")
+    return number
+
+
+def _rounds(value: str) -> int:
+    number = int(value)
+    if not 4 <= number <= 31:
+        raise ValueError("expected a bcrypt cost from 4 to 31")
+    return number
+
+
+# name: (parser, default)
+SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
+    "IVR_DATABASE_URL": (str, None),
+    "TWILIO_AUTH_TOKEN": (str, None),
+    "IVR_SECRET_KEY": (str, None),
+    "IVR_PIN_PEPPER": (str, None),
+    "IVR_BCRYPT_ROUNDS": (_rounds, 12),
+    "IVR_DEFAULT_LANGUAGE": (_choice("en", "fr", "de"), "en"),
+    "IVR_DEFAULT_REGION": (str.upper, "FR"),
+    "IVR_LOCKOUT_SECONDS": (_non_negative, 0),
+    "IVR_TEMP_PIN_SECONDS": (_non_negative, 7200),
+    "IVR_TRUST_CALLER_ID": (_choice("always", "attested"), "always"),
+    "IVR_SUPPORT_DIAL": (str, None),
+    "IVR_TRUSTED_PROXIES": (_non_negative, 0),
+}
+
+
+def parse_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed settings from raw strings, with defaults; a clear error for bad values."""
+    settings: dict[str, Any] = {}
+    for name, (parse, default) in SETTINGS.items():
+        value = raw.get(name)
+        if value is None or value == "":
+            settings[name] = default
+            continue
+        try:
+            settings[name] = parse(value) if isinstance(value, str) else value
+        except ValueError as error:
+            raise ConfigError(f"{name}: {error}") from None
+    return settings
+
+
+def from_environment(instance_path: Path) -> dict[str, Any]:
+    """Settings from the environment, filled in by development secrets if present."""
+    raw: dict[str, Any] = {name: os.environ.get(name) for name in SETTINGS}
+    secrets_file = instance_path / DEVELOPMENT_SECRETS
+    development = secrets_file.is_file()
+    if development:
+        for name, value in dotenv_values(secrets_file).items():
+            if name in SETTINGS and not raw.get(name):
+                raw[name] = value
+    settings = parse_settings(raw)
+    missing = [name for name in SECRETS if not settings[name]]
+    if missing and not development:
+        raise ConfigError(
+            f"{' and '.join(missing)} must be set (or run ./dev serve for a development setup)"
+        )
+    settings["IVR_DEVELOPMENT"] = development
+    return settings
+
+
+def default_database_url(instance_path: Path) -> str:
+    """The embedded default: a SQLite file under instance/."""
+    return f"sqlite:///{instance_path / 'ivr.sqlite3'}"

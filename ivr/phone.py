@@ -1,0 +1,233 @@
+"""A console phone: places a call against the app as the platform would.
+
+It signs every request with the platform's validator, follows the TwiML
+(<Say>, <Play>, <Gather>, <Redirect>, <Record>, <Dial>, <Hangup>), and
+keeps what was said. The CLI's `flask ivr call` and the tests use it, either
+in-process (Flask test client) or over HTTP against a running server.
+"""
+
+from __future__ import annotations
+
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import urljoin
+
+import requests
+from twilio.request_validator import RequestValidator
+
+IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
+ACCOUNT_SID = "AC" + "0" * 32
+
+
+class Transport(Protocol):
+    """Sends one signed POST and returns (status, body)."""
+
+    base_url: str
+
+    def post(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> tuple[int, str]:
+        ...
+
+
+class HttpTransport:
+    """Posts to a running server."""
+
+    def __init__(self, base_url: str, timeout: float = 15.0) -> None:
+        self.base_url = base_url.rstrip("/") + "/"
+        self.timeout = timeout
+        self.http = requests.Session()
+
+    def post(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> tuple[int, str]:
+        answer = self.http.post(url, data=dict(form), headers=dict(headers), timeout=self.timeout)
+        return answer.status_code, answer.text
+
+
+class CallFailed(RuntimeError):
+    """The server answered something the platform would not accept."""
+
+
+@dataclass
+class Waiting:
+    """A <Gather> waiting for keys, and the verbs to run on silence."""
+
+    action: str
+    num_digits: int | None
+    finish_on_key: str
+    after: list[ET.Element]
+
+
+@dataclass
+class PhoneCall:
+    """One call: what was said, what is awaited, whether it has ended."""
+
+    transport: Transport
+    token: str
+    caller: str
+    called: str
+    extra: dict[str, str] = field(default_factory=dict)
+    sid: str = field(default_factory=lambda: "CA" + uuid.uuid4().hex)
+    on_say: Callable[[str], None] | None = None
+    said: list[str] = field(default_factory=list)
+    documents: list[ET.Element] = field(default_factory=list)
+    dialled: list[str] = field(default_factory=list)
+    waiting: Waiting | None = None
+    ended: bool = False
+    last_request: tuple[str, dict[str, str], dict[str, str]] | None = None
+    recording: Callable[[PhoneCall, ET.Element], dict[str, str]] | None = None
+
+    # -- placing and driving the call -------------------------------------
+
+    def dial(self, path: str) -> PhoneCall:
+        """Place the call to an entry webhook (`/voice/access`, ...)."""
+        self._fetch(path, {})
+        return self
+
+    def press(self, keys: str) -> PhoneCall:
+        """Type keys at the waiting <Gather>; an empty string is silence."""
+        waiting = self._awaited()
+        digits = keys
+        if waiting.finish_on_key and waiting.finish_on_key in keys:
+            digits = keys.split(waiting.finish_on_key, 1)[0]
+        elif waiting.num_digits:
+            digits = keys[: waiting.num_digits]
+        if not digits:
+            return self.silence()
+        self.waiting = None
+        self._fetch(waiting.action, {"Digits": digits})
+        return self
+
+    def send_digits(self, digits: str | None) -> PhoneCall:
+        """Post exactly this `Digits` value (None: no field) to the waiting action."""
+        waiting = self._awaited()
+        self.waiting = None
+        self._fetch(waiting.action, {} if digits is None else {"Digits": digits})
+        return self
+
+    def silence(self) -> PhoneCall:
+        """Say nothing: the platform goes on with the verbs after the <Gather>."""
+        waiting = self._awaited()
+        self.waiting = None
+        self._run(waiting.after)
+        return self
+
+    def hang_up(self, status: str = "completed") -> PhoneCall:
+        """End the call and send the status callback."""
+        self.ended = True
+        self.waiting = None
+        self.post("/voice/status", {"CallStatus": status})
+        return self
+
+    def retry(self) -> tuple[int, str]:
+        """Send the last request again, as the platform does after a timeout."""
+        assert self.last_request is not None
+        url, form, headers = self.last_request
+        return self.transport.post(url, form, headers)
+
+    # -- what the call heard ----------------------------------------------
+
+    @property
+    def last_said(self) -> str:
+        return self.said[-1] if self.said else ""
+
+    def heard(self, sentence: str) -> bool:
+        """Whether any prompt said so far contains `sentence`."""
+        return any(sentence in text for text in self.said)
+
+    # -- the platform's side --------------------------------------------------
+
+    def params(self) -> dict[str, str]:
+        """The parameters the platform sends with every request of this call."""
+        return {
+            "CallSid": self.sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": self.caller,
+            "To": self.called,
+            "CallStatus": "in-progress",
+            "Direction": "inbound",
+            "ApiVersion": "2010-04-01",
+            **self.extra,
+        }
+
+    def post(self, url: str, form: Mapping[str, str]) -> tuple[int, str]:
+        """Sign and send one request of this call."""
+        absolute = urljoin(self.transport.base_url, url)
+        body = {**self.params(), **form}
+        headers = {
+            "X-Twilio-Signature": RequestValidator(self.token).compute_signature(absolute, body),
+            IDEMPOTENCY_HEADER: uuid.uuid4().hex,
+        }
+        self.last_request = (absolute, body, headers)
+        return self.transport.post(absolute, body, headers)
+
+    def _awaited(self) -> Waiting:
+        if self.waiting is None:
+            raise CallFailed("no <Gather> is waiting for keys")
+        return self.waiting
+
+    def _fetch(self, url: str, form: Mapping[str, str]) -> None:
+        status, body = self.post(url, form)
+        if status != 200:
+            raise CallFailed(f"{url} answered HTTP {status}")
+        try:
+            document = ET.fromstring(body)
+        except ET.ParseError as error:
+            raise CallFailed(f"{url} answered something that is not XML: {error}") from None
+        if document.tag != "Response":
+            raise CallFailed(f"{url} answered <{document.tag}>, not <Response>")
+        self.documents.append(document)
+        self._run(list(document))
+
+    def _run(self, verbs: list[ET.Element]) -> None:
+        for index, verb in enumerate(verbs):
+            if verb.tag == "Say":
+                self._say(verb.text or "")
+            elif verb.tag == "Play":
+                self._say(f"[recording {verb.text or ''}]")
+            elif verb.tag == "Gather":
+                for inner in verb:
+                    if inner.tag == "Say":
+                        self._say(inner.text or "")
+                    elif inner.tag == "Play":
+                        self._say(f"[recording {inner.text or ''}]")
+                num = verb.get("numDigits")
+                self.waiting = Waiting(
+                    action=verb.get("action") or "",
+                    num_digits=int(num) if num else None,
+                    finish_on_key=verb.get("finishOnKey", "#"),
+                    after=verbs[index + 1 :],
+                )
+                return
+            elif verb.tag == "Redirect":
+                self._fetch(verb.text or "", {})
+                return
+            elif verb.tag == "Record" and self.recording is not None:
+                self._fetch(verb.get("action") or "", self.recording(self, verb))
+                return
+            elif verb.tag == "Dial":
+                self.dialled.append("".join(verb.itertext()).strip())
+                self.ended = True
+                return
+            elif verb.tag in ("Hangup", "Reject"):
+                self.ended = True
+                return
+        self.ended = True
+
+    def _say(self, text: str) -> None:
+        self.said.append(text)
+        if self.on_say is not None:
+            self.on_say(text)
+
+
+class FlaskTransport:
+    """Posts to the app in-process through Flask's test client."""
+
+    base_url = "http://localhost/"
+
+    def __init__(self, app: object) -> None:
+        self.client = app.test_client()  # type: ignore[attr-defined]
+
+    def post(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> tuple[int, str]:
+        answer = self.client.post(url, data=dict(form), headers=dict(headers))
+        return answer.status_code, answer.get_data(as_text=True)

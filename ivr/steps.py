@@ -1,0 +1,128 @@
+"""The path of one webhook: claim the call's step, let the flow decide, run
+its operations, save, commit once, render.
+
+Entry webhooks open the call's state and take step 0; every later answer
+posts to `/voice/step/<n>`. The step number is checked against the call's
+state (see `store.calls`), so URLs are never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import Response, current_app, request, url_for
+from sqlalchemy.orm import Session
+
+from ivr.database import db
+from ivr.twiml import goodbye, render_turn, twiml
+from menus import engine
+from menus.flow import End
+from menus.flows import FLOWS
+from store.calls import Claim, claim_step, open_call
+from store.credentials import Hasher
+from store.models import Call
+
+IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
+MAX_SID_LENGTH = 64
+
+
+@dataclass
+class StepContext:
+    """What an operation may use: the request's session, the call, its memory."""
+
+    session: Session
+    call: Call
+    memory: dict[str, Any]
+    hasher: Hasher
+    settings: Mapping[str, Any]
+    now: datetime
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+Operation = Callable[[StepContext, str | None], str]
+OPERATIONS: dict[str, Mapping[str, Operation]] = {}
+
+
+def register(flow: str, operations: Mapping[str, Operation]) -> None:
+    """Declare the operations that run a flow's branches and entries."""
+    OPERATIONS[flow] = operations
+
+
+def hasher() -> Hasher:
+    return current_app.extensions["ivr.hasher"]  # type: ignore[no-any-return]
+
+
+def now() -> datetime:
+    return current_app.config["IVR_CLOCK"]()  # type: ignore[no-any-return]
+
+
+def call_sid() -> str | None:
+    """The request's CallSid, if it looks like one."""
+    sid = request.form.get("CallSid", "")
+    if not sid or len(sid) > MAX_SID_LENGTH or not sid.isascii() or not sid.isalnum():
+        return None
+    return sid
+
+
+def enter(call: Call) -> Response:
+    """Open a new call's state (entry webhook) and take its first step."""
+    session = db()
+    open_call(session, call)
+    return take_step(call.sid, 0)
+
+
+def take_step(sid: str, step: int) -> Response:
+    """Answer step `step` of call `sid`: run it once, replay a retry, ignore the rest."""
+    session = db()
+    claimed = claim_step(session, sid, step, _fingerprint(step), now())
+    if claimed.outcome is not Claim.PROCEED:
+        session.rollback()
+        if claimed.response:
+            return twiml(claimed.response)
+        language = claimed.call.language if claimed.call else default_language()
+        key = "goodbye" if claimed.outcome is Claim.ENDED else "apology"
+        return twiml(goodbye(language, key))
+    call = claimed.call
+    assert call is not None
+    flow = FLOWS[call.flow]
+    context = StepContext(session, call, dict(call.context), hasher(),
+                          current_app.config, now())
+    operations = OPERATIONS[call.flow]
+
+    def run(op: str, digits: str | None) -> str:
+        return operations[op](context, digits)
+
+    if step == 0:
+        turn = engine.start(flow, run)
+    else:
+        digits = request.form.get("Digits")
+        turn = engine.answer(flow, call.node, digits, context.memory.get("repeats", 0), run)
+    context.memory["repeats"] = turn.repeats
+    call.node = turn.node
+    values = {**context.memory, **context.values}
+    action = url_for("voice.step", step=call.step)
+    answer = str(render_turn(flow, turn, call.language, values, action))
+    call.last_response = answer
+    if isinstance(flow[turn.node], End):
+        call.ended_at = context.now
+        context.memory.clear()
+    call.context = context.memory
+    session.commit()
+    return twiml(answer)
+
+
+def default_language() -> str:
+    return current_app.config["IVR_DEFAULT_LANGUAGE"]  # type: ignore[no-any-return]
+
+
+def _fingerprint(step: int) -> str:
+    """What makes a retry of this request recognisable, keyed so digits never show."""
+    token = request.headers.get(IDEMPOTENCY_HEADER)
+    basis = f"token\0{token}" if token else f"{step}\0{request.form.get('Digits', '')}"
+    key = current_app.config["IVR_PIN_PEPPER"].encode()
+    return hmac.new(key, basis.encode(), hashlib.sha256).hexdigest()

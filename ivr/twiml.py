@@ -1,0 +1,70 @@
+"""TwiML out: the one helper that answers `text/xml`, and speech from prompt keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask import Response
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from menus.catalogue import VOICES, sentence
+from menus.flow import End, Entry, Flow, Menu
+from menus.engine import Turn
+
+# Seconds of silence before a <Gather> gives up: a key, then a code.
+MENU_TIMEOUT = 6
+ENTRY_TIMEOUT = 8
+
+
+def twiml(response: VoiceResponse | str) -> Response:
+    """Answer the platform with a TwiML document."""
+    return Response(str(response), status=200, mimetype="text/xml")
+
+
+def say(
+    verb: VoiceResponse | Gather,
+    language: str,
+    keys: Iterable[str],
+    values: Mapping[str, Any] | None = None,
+) -> None:
+    """Append one <Say> per prompt key, in the language's voice."""
+    voice = VOICES[language]
+    for key in keys:
+        verb.say(sentence(language, key, values), voice=voice.voice, language=voice.language)
+
+
+def render_turn(
+    flow: Flow, turn: Turn, language: str, values: Mapping[str, Any], action: str
+) -> VoiceResponse:
+    """The TwiML for where a call now stands: speak, then wait or hang up.
+
+    Every <Gather> is followed by a <Redirect> to the same step, which is what
+    the platform does on silence.
+    """
+    node = flow[turn.node]
+    response = VoiceResponse()
+    if isinstance(node, End):
+        say(response, language, [*turn.say, *node.say], values)
+        response.hangup()
+        return response
+    if isinstance(node, Menu):
+        gather = Gather(input="dtmf", num_digits=1, timeout=MENU_TIMEOUT,
+                        action=action, method="POST")
+    elif isinstance(node, Entry):
+        gather = Gather(input="dtmf", finish_on_key="#", timeout=ENTRY_TIMEOUT,
+                        action=action, method="POST")
+    else:
+        raise TypeError(f"cannot render {type(node).__name__} {node.name}")
+    say(gather, language, [*turn.say, *node.say], values)
+    response.append(gather)
+    response.redirect(action, method="POST")
+    return response
+
+
+def goodbye(language: str, key: str = "apology") -> VoiceResponse:
+    """Say one prompt and hang up."""
+    response = VoiceResponse()
+    say(response, language, [key])
+    response.hangup()
+    return response

@@ -1,0 +1,97 @@
+"""Voice webhooks: the access number, each later step, status and fallback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from ivr import access
+from ivr.database import db
+from ivr.signature import signed
+from ivr.steps import call_sid, default_language, enter, now, register, take_step
+from ivr.twiml import goodbye, twiml
+from store.calls import end_call
+from store.lines import lookup_line
+from store.models import Call, Line
+
+log = logging.getLogger(__name__)
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+register("access", access.OPERATIONS)
+
+ATTESTED = "TN-Validation-Passed-A"
+FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+
+
+def home_line() -> Line | None:
+    """The provisioned line this call comes from, if caller ID is trusted (SPEC §4.1)."""
+    if current_app.config["IVR_TRUST_CALLER_ID"] == "attested":
+        if request.form.get("StirVerstat") != ATTESTED:
+            return None
+    caller = request.form.get("From", "")
+    return lookup_line(db(), caller, current_app.config["IVR_DEFAULT_REGION"])
+
+
+@bp.post("/access")
+@signed
+def access_number() -> Response:
+    """A call to the voicemail access number."""
+    sid = call_sid()
+    if sid is None:
+        return twiml(goodbye(default_language()))
+    line = home_line()
+    call = Call(
+        sid=sid,
+        flow="access",
+        line_id=line.id if line else None,
+        caller=request.form.get("From", "")[:64],
+        home=line is not None,
+        language=line.language if line else default_language(),
+        node="access",
+        context={},
+        step=0,
+        started_at=now(),
+        updated_at=now(),
+    )
+    return enter(call)
+
+
+@bp.post("/step/<int:step>")
+@signed
+def step(step: int) -> Response:
+    """Any later step of any call: keys pressed, or silence."""
+    sid = call_sid()
+    if sid is None:
+        return twiml(goodbye(default_language()))
+    return take_step(sid, step)
+
+
+@bp.post("/status")
+@signed
+def status() -> Response:
+    """Call status callback: a finished call's state is ended and emptied."""
+    sid = call_sid()
+    if sid and request.form.get("CallStatus") in FINAL_STATUSES:
+        session = db()
+        end_call(session, sid, now())
+        session.commit()
+    return twiml("<Response/>")
+
+
+@bp.post("/fallback")
+@signed
+def fallback() -> Response:
+    """The platform's fallback URL: apologise and hang up, touching nothing."""
+    return twiml(goodbye(default_language()))
+
+
+@bp.errorhandler(Exception)
+def answer_errors(error: Exception) -> Response | HTTPException:
+    """Whatever went wrong, the caller hears an apology, not the platform's error."""
+    if isinstance(error, HTTPException) and error.code in (403, 405):
+        return error
+    log.exception("webhook %s failed", request.path)
+    session = db()
+    session.rollback()
+    return twiml(goodbye(default_language()))

@@ -1,0 +1,73 @@
+"""Moves a call through a flow: from a waiting node and the keys pressed to
+the next waiting node (or end), and what is said on the way.
+
+Operations are named in the flow and run by the caller of this module
+through `run(op, digits)`, which returns the outcome's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from menus.flow import WAITING, Branch, Entry, Flow, Go, Menu, go
+
+# How often a waiting node is repeated on silence or a wrong key before goodbye.
+MAX_REPEATS = 3
+BACK_KEY = "*"
+MAX_HOPS = 32
+
+Run = Callable[[str, str | None], str]
+
+
+@dataclass
+class Turn:
+    """Where the call stands after a step, and the prompts said on the way."""
+
+    node: str
+    say: list[str] = field(default_factory=list)
+    repeats: int = 0
+
+
+def start(flow: Flow, run: Run) -> Turn:
+    """Enter the flow at its root."""
+    return follow(flow, Go(flow.root), run)
+
+
+def answer(flow: Flow, at: str, digits: str | None, repeats: int, run: Run) -> Turn:
+    """Apply the keys pressed (None on silence) at waiting node `at`."""
+    node = flow[at]
+    if not isinstance(node, WAITING):
+        raise ValueError(f"{flow.name}.{at} does not wait for keys")
+    if not digits:
+        return _repeat(flow, node.name, repeats, ())
+    if digits == BACK_KEY:
+        return follow(flow, Go(node.back), run)
+    if isinstance(node, Menu):
+        target = node.keys.get(digits)
+        if target is None:
+            return _repeat(flow, node.name, repeats, (flow.not_understood,))
+        return follow(flow, go(target), run)
+    assert isinstance(node, Entry)
+    if not (digits.isascii() and digits.isdigit()):
+        return _repeat(flow, node.name, repeats, (flow.not_understood,))
+    return follow(flow, go(node.outcomes[run(node.op, digits)]), run)
+
+
+def follow(flow: Flow, move: Go, run: Run) -> Turn:
+    """Follow a move through any branches to the next waiting or end node."""
+    said = list(move.say)
+    node = flow[move.to]
+    for _ in range(MAX_HOPS):
+        if not isinstance(node, Branch):
+            return Turn(node.name, said)
+        move = go(node.outcomes[run(node.op, None)])
+        said.extend(move.say)
+        node = flow[move.to]
+    raise RuntimeError(f"{flow.name}: branches loop at {node.name}")
+
+
+def _repeat(flow: Flow, at: str, repeats: int, say: tuple[str, ...]) -> Turn:
+    if repeats >= MAX_REPEATS:
+        return Turn(flow.goodbye, list(say))
+    return Turn(at, list(say), repeats + 1)

@@ -1,0 +1,8 @@
+"""Every call flow, by the name stored with each call."""
+
+from collections.abc import Mapping
+
+from menus.access import ACCESS
+from menus.flow import Flow
+
+FLOWS: Mapping[str, Flow] = {flow.name: flow for flow in (ACCESS,)}

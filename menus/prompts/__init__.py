@@ -1,0 +1,1 @@
+"""One module of sentences per language; all share the same keys."""

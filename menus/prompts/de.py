@@ -1,0 +1,40 @@
+"""German prompts: the meaning of the English reference sentences."""
+
+PROMPTS = {
+    # Shared by every flow
+    "not_understood": "Diese Auswahl ist leider nicht gültig.",
+    "goodbye": "Auf Wiederhören.",
+    "apology": "Leider können wir Ihren Anruf wegen einer technischen Störung nicht "
+    "bearbeiten. Bitte rufen Sie später wieder an. Auf Wiederhören.",
+    # Access: menus
+    "main_menu": "Um Ihre Nachrichten abzuhören, drücken Sie die 1. "
+    "Um Ihre Mailbox einzurichten, drücken Sie die 2.",
+    "customise_menu": "Um Ihre Ansage zu ändern, drücken Sie die 1. "
+    "Für Ihre Geheimzahl drücken Sie die 2.",
+    # Access: logging in
+    "enter_line": "Bitte geben Sie Ihre Rufnummer ein, gefolgt von der Rautetaste.",
+    "enter_code": "Bitte geben Sie Ihre Geheimzahl ein, gefolgt von der Rautetaste.",
+    "wrong_code": "Falsche Geheimzahl.",
+    "locked": "Ihre Mailbox ist nach drei falschen Geheimzahlen gesperrt. "
+    "Bitte wenden Sie sich an den Kundenservice.",
+    "remote_needs_code": "Für den Fernzugriff ist eine Geheimzahl nötig. "
+    "Sie können sie von Ihrem Festnetzanschluss aus einrichten.",
+    # Access: the secret code menu
+    "no_code_yet": "Sie haben noch keine Geheimzahl gewählt. Eine Geheimzahl ist nötig, "
+    "um Ihre Mailbox aus der Ferne per Telefon abzufragen.",
+    "create_code": "Um Ihre Geheimzahl einzurichten, drücken Sie die 1.",
+    "code_active": "Ihre Geheimzahl ist aktiv. Um sie zu ändern, drücken Sie die 1.",
+    "ask_is_on": "Ihre Geheimzahl wird an Ihrem Festnetzanschluss abgefragt. "
+    "Um die Abfrage abzuschalten, drücken Sie die 2.",
+    "ask_is_off": "Ihre Geheimzahl wird an Ihrem Festnetzanschluss nicht abgefragt. "
+    "Um die Abfrage einzuschalten, drücken Sie die 2.",
+    "choose_code": "Bitte geben Sie die vier Ziffern der gewählten Geheimzahl ein, "
+    "gefolgt von der Rautetaste.",
+    "code_readback": "Sie haben {pending_code:digits} gewählt. Wenn diese Geheimzahl passt, "
+    "drücken Sie die 1. Um eine andere zu wählen, drücken Sie die 2.",
+    "saved": "Ihr Auftrag wurde übernommen.",
+    "code_weak": "Diese Geheimzahl ist zu leicht zu erraten. Bitte wählen Sie eine andere.",
+    "code_length": "Ihre Geheimzahl muss vier Ziffern haben.",
+    "fixed_line_only": "Ihre Geheimzahl kann nur von Ihrem Festnetzanschluss aus "
+    "eingerichtet oder geändert werden.",
+}

@@ -1,0 +1,37 @@
+"""English prompts (the reference sentences of SPEC §3.2)."""
+
+PROMPTS = {
+    # Shared by every flow
+    "not_understood": "Sorry, that choice is not valid.",
+    "goodbye": "Goodbye.",
+    "apology": "We are sorry, a technical problem prevents us from taking your call. "
+    "Please try again later. Goodbye.",
+    # Access: menus
+    "main_menu": "To listen to your messages, press 1. To customise your mailbox, press 2.",
+    "customise_menu": "To change your greeting, press 1. For your secret code, press 2.",
+    # Access: logging in
+    "enter_line": "Please enter your line number followed by the hash key.",
+    "enter_code": "Please enter your secret code followed by the hash key.",
+    "wrong_code": "Incorrect code.",
+    "locked": "Your voicemail is locked after three incorrect codes. "
+    "Please contact customer service.",
+    "remote_needs_code": "Remote access needs a secret code. "
+    "You can create it from your fixed line.",
+    # Access: the secret code menu
+    "no_code_yet": "You have not yet chosen a secret code. "
+    "A secret code is needed to access your voicemail remotely by phone.",
+    "create_code": "To create your secret code, press 1.",
+    "code_active": "Your secret code is active. To change it, press 1.",
+    "ask_is_on": "Your code is asked for on your fixed line. "
+    "To stop asking for it there, press 2.",
+    "ask_is_off": "Your code is not asked for on your fixed line. "
+    "To ask for it there again, press 2.",
+    "choose_code": "Please dial the four digits of the secret code you have chosen, "
+    "followed by the hash key.",
+    "code_readback": "You dialled {pending_code:digits}. If this code suits you, press 1. "
+    "To dial another code, press 2.",
+    "saved": "Your request has been taken into account.",
+    "code_weak": "This code is too easy to guess. Please choose another one.",
+    "code_length": "Your secret code must have four digits.",
+    "fixed_line_only": "Your secret code can only be created or changed from your fixed line.",
+}

@@ -1,0 +1,39 @@
+"""French prompts: the meaning of the English reference sentences."""
+
+PROMPTS = {
+    # Shared by every flow
+    "not_understood": "Désolé, ce choix n'est pas valide.",
+    "goodbye": "Au revoir.",
+    "apology": "Nous sommes désolés, un problème technique nous empêche de traiter votre "
+    "appel. Veuillez rappeler plus tard. Au revoir.",
+    # Access: menus
+    "main_menu": "Pour écouter vos messages, tapez 1. "
+    "Pour personnaliser votre messagerie, tapez 2.",
+    "customise_menu": "Pour modifier votre annonce, tapez 1. Pour votre code secret, tapez 2.",
+    # Access: logging in
+    "enter_line": "Veuillez composer votre numéro de ligne suivi de la touche dièse.",
+    "enter_code": "Veuillez composer votre code secret suivi de la touche dièse.",
+    "wrong_code": "Code incorrect.",
+    "locked": "Votre messagerie est bloquée après trois codes incorrects. "
+    "Veuillez contacter le service client.",
+    "remote_needs_code": "L'accès à distance nécessite un code secret. "
+    "Vous pouvez le créer depuis votre ligne fixe.",
+    # Access: the secret code menu
+    "no_code_yet": "Vous n'avez pas encore choisi de code secret. Un code secret est "
+    "nécessaire pour accéder à votre messagerie à distance par téléphone.",
+    "create_code": "Pour créer votre code secret, tapez 1.",
+    "code_active": "Votre code secret est actif. Pour le modifier, tapez 1.",
+    "ask_is_on": "Votre code est demandé sur votre ligne fixe. "
+    "Pour ne plus le demander, tapez 2.",
+    "ask_is_off": "Votre code n'est pas demandé sur votre ligne fixe. "
+    "Pour le demander à nouveau, tapez 2.",
+    "choose_code": "Veuillez composer les quatre chiffres du code secret que vous avez "
+    "choisi, suivis de la touche dièse.",
+    "code_readback": "Vous avez composé {pending_code:digits}. Si ce code vous convient, "
+    "tapez 1. Pour composer un autre code, tapez 2.",
+    "saved": "Votre demande a bien été prise en compte.",
+    "code_weak": "Ce code est trop facile à deviner. Veuillez en choisir un autre.",
+    "code_length": "Votre code secret doit comporter quatre chiffres.",
+    "fixed_line_only": "Votre code secret ne peut être créé ou modifié "
+    "que depuis votre ligne fixe.",
+}

@@ -1,0 +1,104 @@
+"""Call state on the server, keyed by CallSid, shared by every worker and host.
+
+Each answer the server gives carries the call's step number in its URLs.
+`claim_step` moves the call past that step in one conditional UPDATE, so a
+step is taken exactly once even when the platform retries it concurrently;
+the retry is told to replay the stored answer, and a request for any other
+step (replayed from another call, out of order) is told it is stale, gets
+the call's latest answer again and changes nothing; an ended call stays ended.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.models import Call
+
+# How long a retry waits for the answer of the same step still being computed.
+PENDING_WAIT_SECONDS = 8.0
+PENDING_POLL_SECONDS = 0.05
+
+
+class Claim(enum.Enum):
+    PROCEED = "proceed"
+    REPLAY = "replay"
+    STALE = "stale"
+    ENDED = "ended"
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class Claimed:
+    outcome: Claim
+    call: Call | None = None
+    response: str | None = None
+
+
+def open_call(session: Session, call: Call) -> Call | None:
+    """Insert a new call; None if that CallSid is already known."""
+    session.add(call)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return None
+    return call
+
+
+def claim_step(
+    session: Session, sid: str, step: int, fingerprint: str, now: datetime
+) -> Claimed:
+    """Take step `step` of call `sid` for this request, or say why not."""
+    taken = session.execute(
+        update(Call)
+        .where(Call.sid == sid, Call.step == step, Call.ended_at.is_(None))
+        .values(step=step + 1, last_fingerprint=fingerprint, last_response=None, updated_at=now),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    call = session.get(Call, sid, populate_existing=True)
+    if call is None:
+        return Claimed(Claim.UNKNOWN)
+    if taken:
+        return Claimed(Claim.PROCEED, call)
+    if call.step == step + 1 and call.last_fingerprint == fingerprint:
+        return Claimed(Claim.REPLAY, call, _await_response(session, call))
+    if call.ended_at is not None:
+        return Claimed(Claim.ENDED, call)
+    return Claimed(Claim.STALE, call, _await_response(session, call))
+
+
+def _await_response(session: Session, call: Call) -> str | None:
+    """The stored answer of the call's last step, waiting while it is computed."""
+    deadline = time.monotonic() + PENDING_WAIT_SECONDS
+    while call.last_response is None and call.ended_at is None and time.monotonic() < deadline:
+        session.rollback()
+        time.sleep(PENDING_POLL_SECONDS)
+        session.refresh(call)
+    return call.last_response
+
+
+def end_call(session: Session, sid: str, now: datetime) -> bool:
+    """Mark a call ended and forget what it held; the caller commits."""
+    return bool(
+        session.execute(
+            update(Call)
+            .where(Call.sid == sid, Call.ended_at.is_(None))
+            .values(ended_at=now, context={}, last_response=None, updated_at=now),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+    )
+
+
+def purge_calls(session: Session, now: datetime, older_than: timedelta) -> int:
+    """Delete calls untouched for `older_than` (ended or abandoned); the caller commits."""
+    return session.execute(
+        delete(Call).where(Call.updated_at < now - older_than),
+        execution_options={"synchronize_session": False},
+    ).rowcount

@@ -1,0 +1,112 @@
+"""Typed SQLAlchemy models."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no zone, so values are normalised on the way in and out.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Line(Base):
+    """A subscriber's fixed line, identified by its E.164 number."""
+
+    __tablename__ = "lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    customer_number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    language: Mapped[str] = mapped_column(String(2))
+    email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    mailbox: Mapped[Mailbox] = relationship(back_populates="line", uselist=False)
+
+
+class Mailbox(Base):
+    """The voicemail of one line: its secret code and three-strike state."""
+
+    __tablename__ = "mailboxes"
+
+    line_id: Mapped[int] = mapped_column(
+        ForeignKey("lines.id", ondelete="CASCADE"), primary_key=True
+    )
+    code_hash: Mapped[str | None] = mapped_column(String(60))
+    code_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ask_code_on_fixed_line: Mapped[bool] = mapped_column(Boolean, default=True)
+    strikes: Mapped[int] = mapped_column(Integer, default=0)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    line: Mapped[Line] = relationship(back_populates="mailbox")
+
+    @property
+    def has_code(self) -> bool:
+        return self.code_hash is not None
+
+
+class Call(Base):
+    """Server-side state of one phone call, keyed by the platform's CallSid.
+
+    `step` counts the answers given; each answer's URLs carry it, so a step
+    is taken once, a retry gets `last_response` again, and anything else is
+    stale. `context` holds what the flow remembers within the call (digits
+    being confirmed among them) and is emptied when the call ends.
+    """
+
+    __tablename__ = "calls"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(16))
+    line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lines.id", ondelete="SET NULL"), index=True
+    )
+    caller: Mapped[str] = mapped_column(String(64), default="")
+    home: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str] = mapped_column(String(2))
+    node: Mapped[str] = mapped_column(String(64))
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    last_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    last_response: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    line: Mapped[Line | None] = relationship()
