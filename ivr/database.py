@@ -17,14 +17,14 @@ def init_app(app: Flask) -> None:
 
 
 def sessions() -> sessionmaker[Session]:
-    return current_app.extensions["ivr.sessions"]  # type: ignore[no-any-return]
+    return current_app.extensions["ivr.sessions"]
 
 
 def db() -> Session:
     """The request's session, opened on first use."""
     if "db" not in g:
         g.db = sessions()()
-    return g.db  # type: ignore[no-any-return]
+    return g.db
 
 
 def _close(_error: BaseException | None) -> None:

@@ -27,7 +27,9 @@ class Transport(Protocol):
 
     base_url: str
 
-    def post(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> tuple[int, str]:
+    def post(
+        self, url: str, form: Mapping[str, str], headers: Mapping[str, str]
+    ) -> tuple[int, str]:
         ...
 
 
@@ -39,7 +41,9 @@ class HttpTransport:
         self.timeout = timeout
         self.http = requests.Session()
 
-    def post(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> tuple[int, str]:
+    def post(
+        self, url: str, form: Mapping[str, str], headers: Mapping[str, str]
+    ) -> tuple[int, str]:
         answer = self.http.post(url, data=dict(form), headers=dict(headers), timeout=self.timeout)
         return answer.status_code, answer.text
 
@@ -228,6 +232,8 @@ class FlaskTransport:
     def __init__(self, app: object) -> None:
         self.client = app.test_client()  # type: ignore[attr-defined]
 
-    def post(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> tuple[int, str]:
+    def post(
+        self, url: str, form: Mapping[str, str], headers: Mapping[str, str]
+    ) -> tuple[int, str]:
         answer = self.client.post(url, data=dict(form), headers=dict(headers))
         return answer.status_code, answer.get_data(as_text=True)

@@ -54,11 +54,11 @@ def register(flow: str, operations: Mapping[str, Operation]) -> None:
 
 
 def hasher() -> Hasher:
-    return current_app.extensions["ivr.hasher"]  # type: ignore[no-any-return]
+    return current_app.extensions["ivr.hasher"]
 
 
 def now() -> datetime:
-    return current_app.config["IVR_CLOCK"]()  # type: ignore[no-any-return]
+    return current_app.config["IVR_CLOCK"]()
 
 
 def call_sid() -> str | None:
@@ -117,7 +117,7 @@ def take_step(sid: str, step: int) -> Response:
 
 
 def default_language() -> str:
-    return current_app.config["IVR_DEFAULT_LANGUAGE"]  # type: ignore[no-any-return]
+    return current_app.config["IVR_DEFAULT_LANGUAGE"]
 
 
 def _fingerprint(step: int) -> str:

@@ -9,8 +9,8 @@ from flask import Response
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from menus.catalogue import VOICES, sentence
-from menus.flow import End, Entry, Flow, Menu
 from menus.engine import Turn
+from menus.flow import End, Entry, Flow, Menu
 
 # Seconds of silence before a <Gather> gives up: a key, then a code.
 MENU_TIMEOUT = 6

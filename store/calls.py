@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import CursorResult, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,12 +56,12 @@ def claim_step(
     session: Session, sid: str, step: int, fingerprint: str, now: datetime
 ) -> Claimed:
     """Take step `step` of call `sid` for this request, or say why not."""
-    taken = session.execute(
+    taken = _rowcount(session.execute(
         update(Call)
         .where(Call.sid == sid, Call.step == step, Call.ended_at.is_(None))
         .values(step=step + 1, last_fingerprint=fingerprint, last_response=None, updated_at=now),
         execution_options={"synchronize_session": False},
-    ).rowcount
+    ))
     call = session.get(Call, sid, populate_existing=True)
     if call is None:
         return Claimed(Claim.UNKNOWN)
@@ -86,19 +86,23 @@ def _await_response(session: Session, call: Call) -> str | None:
 
 def end_call(session: Session, sid: str, now: datetime) -> bool:
     """Mark a call ended and forget what it held; the caller commits."""
-    return bool(
-        session.execute(
-            update(Call)
-            .where(Call.sid == sid, Call.ended_at.is_(None))
-            .values(ended_at=now, context={}, last_response=None, updated_at=now),
-            execution_options={"synchronize_session": False},
-        ).rowcount
-    )
+    return bool(_rowcount(session.execute(
+        update(Call)
+        .where(Call.sid == sid, Call.ended_at.is_(None))
+        .values(ended_at=now, context={}, last_response=None, updated_at=now),
+        execution_options={"synchronize_session": False},
+    )))
 
 
 def purge_calls(session: Session, now: datetime, older_than: timedelta) -> int:
     """Delete calls untouched for `older_than` (ended or abandoned); the caller commits."""
-    return session.execute(
+    return _rowcount(session.execute(
         delete(Call).where(Call.updated_at < now - older_than),
         execution_options={"synchronize_session": False},
-    ).rowcount
+    ))
+
+
+def _rowcount(result: object) -> int:
+    """Rows matched by an UPDATE or DELETE."""
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)

@@ -1,0 +1,110 @@
+"""Fixtures: a migrated database per test, the app, and a phone to call it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from ivr import create_app
+from ivr.phone import FlaskTransport, PhoneCall
+from store.lines import add_line
+from store.migrate import upgrade
+from store.models import Line
+from tests import twiml
+
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+HOME = "+33142685300"
+MOBILE = "+33612345678"
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file built by the migrations, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "ivr.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def database_url(migrated_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "ivr.sqlite3"
+    shutil.copyfile(migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def settings(database_url: str) -> dict[str, Any]:
+    """The app's configuration in tests; a test may change it before using `app`."""
+    return {
+        "TESTING": True,
+        "IVR_DATABASE_URL": database_url,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "IVR_SECRET_KEY": "test-secret-key",
+        "IVR_PIN_PEPPER": "test-pepper",
+        "IVR_BCRYPT_ROUNDS": 4,
+    }
+
+
+@pytest.fixture
+def app(settings: dict[str, Any]) -> Iterator[Flask]:
+    app = create_app(settings)
+    yield app
+    app.extensions["ivr.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Any]:
+    """A session to arrange and inspect stored state."""
+    with app.extensions["ivr.sessions"]() as session:
+        yield session
+
+
+@pytest.fixture
+def make_line(app: Flask) -> Callable[..., Line]:
+    """Provision a line: make_line("+33142685300", language="fr")."""
+
+    def make(number: str = HOME, **fields: Any) -> Line:
+        fields.setdefault("language", "en")
+        with app.extensions["ivr.sessions"]() as session:
+            line = add_line(session, number, region="FR", **fields)
+            session.commit()
+            return line
+
+    return make
+
+
+class CheckedTransport(FlaskTransport):
+    """The test client, checking every answer is valid TwiML (or a 403)."""
+
+    def post(self, url: str, form: Any, headers: Any) -> tuple[int, str]:
+        status, body = super().post(url, form, headers)
+        if status == 200:
+            twiml.check(body)
+        return status, body
+
+
+@pytest.fixture
+def phone(app: Flask) -> Callable[..., PhoneCall]:
+    """Place a call: phone(HOME) dials the access number from the fixed line."""
+
+    def place(caller: str = HOME, to: str = "/voice/access", **extra: str) -> PhoneCall:
+        call = PhoneCall(CheckedTransport(app), AUTH_TOKEN, caller=caller, called=to, extra=extra)
+        return call.dial(to)
+
+    return place

@@ -1,0 +1,87 @@
+"""The flow declarations are sound: walked as data, not called."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+import ivr.voice  # noqa: F401  (registers the operations of each flow)
+from ivr.steps import OPERATIONS
+from menus.catalogue import CATALOGUES
+from menus.engine import MAX_REPEATS
+from menus.flow import WAITING, Branch, End, Entry, Flow, Menu, go
+from menus.flows import FLOWS
+
+
+def edges(flow: Flow, name: str) -> set[str]:
+    return {move.to for move in flow[name].targets()}
+
+
+@pytest.fixture(params=sorted(FLOWS))
+def flow(request) -> Flow:
+    return FLOWS[request.param]
+
+
+def test_one_root_and_every_target_exists(flow):
+    assert flow.root in flow.nodes
+    for name in flow.nodes:
+        assert edges(flow, name) <= set(flow.nodes), name
+    assert flow.root not in {t for n in flow.nodes for t in edges(flow, n)} or \
+        isinstance(flow[flow.root], WAITING)
+
+
+def test_every_node_is_reachable_from_the_root(flow):
+    seen, todo = set(), [flow.root, flow.goodbye]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(edges(flow, name))
+    assert seen == set(flow.nodes)
+
+
+def test_every_waiting_node_has_a_no_input_and_a_wrong_key_exit(flow):
+    # Silence and wrong keys repeat the node, then lead to the flow's goodbye.
+    assert isinstance(flow[flow.goodbye], End)
+    assert flow.not_understood in CATALOGUES["en"]
+    assert MAX_REPEATS >= 1
+    for node in flow.nodes.values():
+        if isinstance(node, WAITING):
+            assert node.back in flow.nodes, node.name
+            assert node.say, node.name
+        if isinstance(node, Menu):
+            assert node.keys and all(k in "0123456789" and len(k) == 1 for k in node.keys)
+
+
+def test_every_operation_is_implemented_and_every_outcome_declared(flow):
+    operations = OPERATIONS[flow.name]
+    named = {node.op for node in flow.nodes.values() if isinstance(node, Branch | Entry)}
+    assert named == set(operations)
+
+
+def test_every_branch_ends_somewhere_that_waits_or_hangs_up(flow):
+    for node in flow.nodes.values():
+        if isinstance(node, Branch):
+            for target in node.outcomes.values():
+                assert go(target).to in flow.nodes
+
+
+def test_every_prompt_exists_in_every_language(flow):
+    keys: set[str] = set()
+    for node in flow.nodes.values():
+        keys.update(getattr(node, "say", ()))
+        for move in node.targets():
+            keys.update(move.say)
+    for language, catalogue in CATALOGUES.items():
+        assert keys <= set(catalogue), (language, keys - set(catalogue))
+
+
+def test_catalogues_have_the_same_keys_and_placeholders():
+    reference = CATALOGUES["en"]
+    for language, catalogue in CATALOGUES.items():
+        assert set(catalogue) == set(reference), language
+        for key, text in catalogue.items():
+            names = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+            expected = {f for _, f, _, _ in string.Formatter().parse(reference[key]) if f}
+            assert names == expected, (language, key)

@@ -1,0 +1,69 @@
+"""The foundation over real HTTP: gunicorn serving wsgi:app, the CLI phone calling it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+import requests
+
+from ivr.phone import HttpTransport, PhoneCall
+from menus.catalogue import sentence
+from store.lines import add_line
+from store.migrate import upgrade
+from tests import twiml
+from tests.conftest import AUTH_TOKEN, HOME
+from tests.server import ROOT, environment, gunicorn
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One gunicorn (2 workers) on a migrated SQLite file with the demo line."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('http') / 'ivr.sqlite3'}"
+    upgrade(url)
+    settings = {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                "IVR_PIN_PEPPER": "http-pepper", "IVR_SECRET_KEY": "http-key",
+                "IVR_BCRYPT_ROUNDS": 4}
+    from store.db import make_engine, make_session_factory
+
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        add_line(session, HOME, region="FR", language="en")
+        session.commit()
+    engine.dispose()
+    with gunicorn(settings) as base:
+        yield base, settings
+
+
+def test_unsigned_request_is_refused(served):
+    base, _ = served
+    answer = requests.post(f"{base}/voice/access", data={"CallSid": "CA1", "From": HOME})
+    assert answer.status_code == 403
+
+
+def test_a_remote_call_over_http(served):
+    base, _ = served
+    call = PhoneCall(HttpTransport(base), AUTH_TOKEN, caller="+33612345678", called="access")
+    call.dial("/voice/access")
+    for _ in range(3):
+        call.press("*")
+    call.press("0999999999#").press("4827#")
+    assert call.said[-2:] == [sentence("en", "wrong_code"), sentence("en", "enter_code")]
+    for document in call.documents:
+        twiml.check(ET.tostring(document, encoding="unicode"))
+
+
+def test_cli_phone_against_the_server(served):
+    base, settings = served
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "ivr", "call", "--from", HOME, "--to", "access",
+         "--url", base, "--keys", "2 2 1 4827# 1"],
+        cwd=ROOT, env=environment(settings), capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    out = [line.strip() for line in result.stdout.splitlines()]
+    assert "You dialled 4, 8, 2, 7. If this code suits you, press 1. " \
+           "To dial another code, press 2." in out
+    assert "Your request has been taken into account." in out
