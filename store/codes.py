@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, update
 from sqlalchemy.orm import Session
 
+from store import audit
 from store.credentials import Hasher, is_ascii_digits, weakness
 from store.models import Line, Mailbox
 
@@ -114,7 +115,8 @@ def check_code(
     """Check an entered code against the line's, strike first.
 
     Commits the strike before hashing. A right code clears the count; the
-    third wrong one leaves the mailbox locked.
+    third wrong one leaves the mailbox locked and writes the lock to the audit
+    log (in the caller's transaction).
     """
     strikes = take_strike(session, line.id, now, lockout_seconds)
     if strikes is None:
@@ -123,7 +125,11 @@ def check_code(
     session.commit()
     stored = line.mailbox.code_hash
     if not is_ascii_digits(digits) or not hasher.verify(PURPOSE, line.number, digits, stored):
-        return Check.LOCKED if strikes >= MAX_STRIKES else Check.WRONG
+        if strikes < MAX_STRIKES:
+            return Check.WRONG
+        audit.record(session, "phone", "mailbox.locked", now, line_number=line.number,
+                     strikes=strikes)
+        return Check.LOCKED
     session.execute(
         update(Mailbox)
         .where(Mailbox.line_id == line.id)

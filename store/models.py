@@ -110,3 +110,43 @@ class Call(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     line: Mapped[Line | None] = relationship()
+
+
+class AuditEntry(Base):
+    """One line of the append-only audit log: who did what, to which line, when, why.
+
+    The database refuses UPDATE and DELETE on this table (triggers in the
+    migration), so not even the application can rewrite history.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    line_number: Mapped[str | None] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    override: Mapped[bool] = mapped_column(Boolean, default=False)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SupportCall(Base):
+    """The outcome of one call to the support line, by CallSid (SPEC §4.4).
+
+    `verified_by` is "permanent" or "temporary" (the kind of service PIN that
+    verified the caller), or None while unverified.
+    """
+
+    __tablename__ = "support_calls"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lines.id", ondelete="SET NULL"), index=True
+    )
+    caller: Mapped[str] = mapped_column(String(64), default="")
+    verified_by: Mapped[str | None] = mapped_column(String(16))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    line: Mapped[Line | None] = relationship()

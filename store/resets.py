@@ -1,0 +1,47 @@
+"""The adviser's mailbox reset (SPEC §4.5): one operation for console and CLI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from store import audit
+from store.models import AuditEntry, Line
+from store.support import recent_verified_call
+
+
+class ResetRefused(ValueError):
+    """The reset cannot be made as asked (no reason, or an override is needed)."""
+
+
+def reset_mailbox(
+    session: Session, line: Line, *, actor: str, reason: str, override: bool, now: datetime
+) -> AuditEntry:
+    """Clear the code, the strikes and the lock; keep messages and greeting.
+
+    Needs a reason. Without a support call on the line verified in the last
+    two hours, the adviser must confirm an override, and the entry says so.
+    The caller commits.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ResetRefused("a reset needs a reason")
+    verified = recent_verified_call(session, line.id, now)
+    if verified is None and not override:
+        raise ResetRefused(
+            "no support call on this line was verified in the last two hours: "
+            "confirm an override to reset anyway"
+        )
+    mailbox = line.mailbox
+    was_locked = mailbox.strikes > 0 or mailbox.locked_at is not None
+    mailbox.code_hash = None
+    mailbox.code_changed_at = now
+    mailbox.strikes = 0
+    mailbox.locked_at = None
+    mailbox.ask_code_on_fixed_line = True
+    return audit.record(
+        session, actor, "mailbox.reset", now,
+        line_number=line.number, reason=reason, override=verified is None,
+        was_locked=was_locked, verified_call=verified.sid if verified else None,
+    )
