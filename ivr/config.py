@@ -38,6 +38,13 @@ def _non_negative(value: str) -> int:
     return number
 
 
+def _seconds(value: str) -> float:
+    number = float(value)
+    if not 0 < number <= 14:
+        raise ValueError("expected seconds, more than 0 and at most 14 (the platform waits 15)")
+    return number
+
+
 def _rounds(value: str) -> int:
     number = int(value)
     if not 4 <= number <= 31:
@@ -59,6 +66,7 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_TRUST_CALLER_ID": (_choice("always", "attested"), "always"),
     "IVR_SUPPORT_DIAL": (str, None),
     "IVR_TRUSTED_PROXIES": (_non_negative, 0),
+    "IVR_DATABASE_TIMEOUT": (_seconds, 5.0),
 }
 
 

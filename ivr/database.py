@@ -10,7 +10,7 @@ from store.db import make_engine, make_session_factory
 
 def init_app(app: Flask) -> None:
     """Create the engine and session factory for this app."""
-    engine = make_engine(app.config["IVR_DATABASE_URL"])
+    engine = make_engine(app.config["IVR_DATABASE_URL"], app.config["IVR_DATABASE_TIMEOUT"])
     app.extensions["ivr.engine"] = engine
     app.extensions["ivr.sessions"] = make_session_factory(engine)
     app.teardown_appcontext(_close)

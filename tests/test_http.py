@@ -12,17 +12,15 @@ import requests
 from ivr.phone import HttpTransport, PhoneCall
 from menus.catalogue import sentence
 from store.lines import add_line
-from store.migrate import upgrade
 from tests import twiml
 from tests.conftest import AUTH_TOKEN, HOME
 from tests.server import ROOT, environment, gunicorn
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """One gunicorn (2 workers) on a migrated SQLite file with the demo line."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('http') / 'ivr.sqlite3'}"
-    upgrade(url)
+def served(databases):
+    """One gunicorn (2 workers) on a migrated database with the demo line."""
+    url = databases.create()
     settings = {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
                 "IVR_PIN_PEPPER": "http-pepper", "IVR_SECRET_KEY": "http-key",
                 "IVR_BCRYPT_ROUNDS": 4}
@@ -35,6 +33,7 @@ def served(tmp_path_factory):
     engine.dispose()
     with gunicorn(settings) as base:
         yield base, settings
+    databases.drop(url)
 
 
 def test_unsigned_request_is_refused(served):
