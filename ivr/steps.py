@@ -19,6 +19,7 @@ from flask import Response, current_app, request, url_for
 from sqlalchemy.orm import Session
 
 from ivr.database import db
+from ivr.observability import note, note_operation
 from ivr.twiml import goodbye, render_turn, twiml
 from menus import engine
 from menus.flow import End
@@ -80,6 +81,9 @@ def take_step(sid: str, step: int) -> Response:
     """Answer step `step` of call `sid`: run it once, replay a retry, ignore the rest."""
     session = db()
     claimed = claim_step(session, sid, step, _fingerprint(step), now())
+    if claimed.call is not None:
+        note(flow=claimed.call.flow, step=claimed.call.node)
+    note(step_number=step, claim=claimed.outcome.value)
     if claimed.outcome is not Claim.PROCEED:
         session.rollback()
         if claimed.response:
@@ -95,7 +99,9 @@ def take_step(sid: str, step: int) -> Response:
     operations = OPERATIONS[call.flow]
 
     def run(op: str, digits: str | None) -> str:
-        return operations[op](context, digits)
+        outcome = operations[op](context, digits)
+        note_operation(op, outcome)
+        return outcome
 
     if step == 0:
         turn = engine.start(flow, run)
@@ -103,6 +109,7 @@ def take_step(sid: str, step: int) -> Response:
         digits = request.form.get("Digits")
         turn = engine.answer(flow, call.node, digits, context.memory.get("repeats", 0), run)
     context.memory["repeats"] = turn.repeats
+    note(outcome=turn.node)
     call.node = turn.node
     values = {**context.memory, **context.values}
     action = url_for("voice.step", step=call.step)

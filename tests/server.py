@@ -6,8 +6,9 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,14 +31,22 @@ def environment(settings: Mapping[str, object]) -> dict[str, str]:
 
 
 @contextmanager
-def gunicorn(settings: Mapping[str, object], workers: int = 2, threads: int = 4) -> Iterator[str]:
-    """Serve `wsgi:app` with these settings; yields the base URL."""
+def gunicorn(
+    settings: Mapping[str, object], workers: int = 2, threads: int = 4,
+    log: Path | None = None, app: str = "wsgi:app", args: Sequence[str] = (),
+) -> Iterator[str]:
+    """Serve `app` with these settings (any database URL); yields the base URL.
+
+    Its logs (JSON lines) go to `log`, or to a temporary file, never to a
+    pipe nobody reads (a full pipe would block the server).
+    """
     port = free_port()
     env = environment(settings)
     env.update(IVR_BIND=f"127.0.0.1:{port}", IVR_WORKERS=str(workers), IVR_THREADS=str(threads))
+    errors = open(log, "w+b") if log else tempfile.TemporaryFile()  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "wsgi:app", "--access-logfile", "/dev/null"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "gunicorn", *args, app], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=errors,
     )
     try:
         deadline = time.monotonic() + 30
@@ -47,10 +56,12 @@ def gunicorn(settings: Mapping[str, object], workers: int = 2, threads: int = 4)
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stderr.read().decode() if process.stderr else ""
+                    errors.seek(0)
+                    output = errors.read().decode(errors="replace")
                     raise RuntimeError(f"gunicorn did not start: {output}") from None
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(timeout=15)
+        errors.close()
