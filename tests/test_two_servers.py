@@ -37,14 +37,13 @@ class Alternating:
         self.servers = [HttpTransport(base) for base in bases]
         self.served: list[str] = []
 
-    @property
-    def base_url(self) -> str:
-        return self.servers[len(self.served) % len(self.servers)].base_url
+        self.base_url = self.servers[0].base_url  # where the next request goes
 
     def post(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]):
         server = self.servers[len(self.served) % len(self.servers)]
         assert url.startswith(server.base_url)
         self.served.append(server.base_url)
+        self.base_url = self.servers[len(self.served) % len(self.servers)].base_url
         return server.post(url, form, headers)
 
 
