@@ -56,17 +56,19 @@ def claim_step(
     session: Session, sid: str, step: int, fingerprint: str, now: datetime
 ) -> Claimed:
     """Take step `step` of call `sid` for this request, or say why not."""
-    taken = _rowcount(session.execute(
+    # One statement on the common path: the UPDATE returns the call it took.
+    taken = session.scalars(
         update(Call)
         .where(Call.sid == sid, Call.step == step, Call.ended_at.is_(None))
-        .values(step=step + 1, last_fingerprint=fingerprint, last_response=None, updated_at=now),
-        execution_options={"synchronize_session": False},
-    ))
+        .values(step=step + 1, last_fingerprint=fingerprint, last_response=None, updated_at=now)
+        .returning(Call),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).one_or_none()
+    if taken is not None:
+        return Claimed(Claim.PROCEED, taken)
     call = session.get(Call, sid, populate_existing=True)
     if call is None:
         return Claimed(Claim.UNKNOWN)
-    if taken:
-        return Claimed(Claim.PROCEED, call)
     if call.step == step + 1 and call.last_fingerprint == fingerprint:
         return Claimed(Claim.REPLAY, call, _await_response(session, call))
     if call.ended_at is not None:

@@ -57,7 +57,8 @@ class Line(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    mailbox: Mapped[Mailbox] = relationship(back_populates="line", uselist=False)
+    # Whoever loads a line needs its mailbox: one query, not two.
+    mailbox: Mapped[Mailbox] = relationship(back_populates="line", uselist=False, lazy="joined")
 
 
 class Mailbox(Base):

@@ -1,0 +1,175 @@
+"""./dev bench: steps per second and latency of the real app against a bare floor.
+
+For each database size (lines provisioned), serve wsgi:app under gunicorn
+(gunicorn.conf.py's workers and threads, bcrypt cost 12) and drive complete
+calls at it: menu steps (a subscriber at home walking the menus) and code
+checks (a remote login with the right code). In the same run, serve the
+floor (benchmarks/floor.py: a fixed TwiML document) under the same settings
+with the same generator. Prints one table; see the README for the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import bcrypt
+
+from benchmarks import load
+from benchmarks.load import MENU_KEYS
+from benchmarks.provision import Provisioned, provision
+from tests.server import Server, serve
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PEPPER = "bench-pepper"
+ROUNDS = 12
+CODED_LINES = 32  # one per concurrent code caller: a line's strikes are its own
+
+
+def settings(url: str) -> dict[str, object]:
+    return {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": load.TOKEN, "IVR_PIN_PEPPER": PEPPER,
+            "IVR_SECRET_KEY": "bench", "IVR_BCRYPT_ROUNDS": ROUNDS}
+
+
+def database(lines: int) -> Provisioned:
+    """A fresh copy of the provisioned SQLite database for `lines` (built once, cached)."""
+    RESULTS.mkdir(exist_ok=True)
+    template = RESULTS / f"lines-{lines}-cost-{ROUNDS}.sqlite3"
+    described = template.with_suffix(".json")
+    if not described.exists():
+        started = time.monotonic()
+        template.unlink(missing_ok=True)
+        made = provision(f"sqlite:///{template}", lines, CODED_LINES, PEPPER, ROUNDS)
+        described.write_text(json.dumps(asdict(made)))
+        print(f"provisioned {lines:,} lines in {time.monotonic() - started:.0f} s",
+              file=sys.stderr)
+    made = Provisioned(**json.loads(described.read_text()))
+    copy = RESULTS / f"run-{lines}.sqlite3"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(template, copy)
+    made = Provisioned(f"sqlite:///{copy}", made.lines, made.with_code, made.without_code)
+    return made
+
+
+def peak_rss_mb(server: Server) -> float:
+    """The largest peak resident set (VmHWM) among the server's workers, in MB."""
+    peaks = []
+    for pid in server.worker_pids():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return max(peaks, default=0.0)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
+
+
+@dataclass
+class Phase:
+    """One measurement: which steps, how many calls at once, and how fast they press."""
+
+    scenario: str
+    kind: str
+    concurrency: int
+    think: float
+
+
+def row(size: str, phase: Phase, tally: load.Tally, seconds: float, rss: float,
+        floor_rate: float | None) -> dict[str, object]:
+    values = tally.latencies.get(phase.kind, [])
+    rate = len(values) / seconds
+    return {"lines": size, "step": phase.kind, "calls": phase.concurrency,
+            "pace": f"{phase.think:g} s/key" if phase.think else "flat out",
+            "steps/s": f"{rate:.0f}",
+            "p50 ms": f"{percentile(values, 0.50) * 1000:.1f}",
+            "p99 ms": f"{percentile(values, 0.99) * 1000:.1f}",
+            "vs floor": f"{rate / floor_rate:.0%}" if floor_rate and not phase.think else "-",
+            "RSS MB": f"{rss:.0f}",
+            "failures": sum(tally.failures.values()) or "-"}
+
+
+def bcrypt_ms() -> float:
+    """One bcrypt verification at the benchmark's cost: the best of 5 (least disturbed)."""
+    stored = bcrypt.hashpw(b"x" * 44, bcrypt.gensalt(ROUNDS))
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        bcrypt.checkpw(b"x" * 44, stored)
+        times.append(time.perf_counter() - started)
+    return min(times) * 1000
+
+
+def measure(server: Server, size: str, phases: list[Phase], numbers: list[str],
+            args: argparse.Namespace, floor_rate: float | None) -> list[dict[str, object]]:
+    rows = []
+    for phase in phases:
+        tally = load.run(server.base, phase.scenario, numbers, phase.concurrency, args.seconds,
+                         phase.think)
+        rows.append(row(size, phase, tally, args.seconds, peak_rss_mb(server), floor_rate))
+        for reason, count in tally.failures.items():
+            print(f"  {size} lines, {phase.kind}: {count} x {reason}", file=sys.stderr)
+    return rows
+
+
+def bench_floor(args: argparse.Namespace) -> list[dict[str, object]]:
+    phases = [Phase("floor", "floor", args.concurrency, 0.0),
+              Phase("floor", "floor", args.concurrency, args.think)]
+    with serve({}, None, None, RESULTS / "floor.log", app="benchmarks.floor:app") as server:
+        return measure(server, "-", phases, ["-"], args, None)
+
+
+def bench_size(lines: int, args: argparse.Namespace, floor_rate: float
+               ) -> list[dict[str, object]]:
+    made = database(lines)
+    size = f"{lines:,}"
+    with serve(settings(made.url), None, None, RESULTS / f"app-{lines}.log") as server:
+        rows = measure(server, size, [Phase("menu", "menu", args.concurrency, 0.0),
+                                      Phase("menu", "menu", args.concurrency, args.think)],
+                       made.without_code, args, floor_rate)
+        rows += measure(server, size, [Phase("code", "code", 1, 0.0),
+                                       Phase("code", "code", args.concurrency, 0.0)],
+                        made.with_code, args, floor_rate)
+    return rows
+
+
+def print_table(rows: list[dict[str, object]]) -> None:
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
+    print("| " + " | ".join(c.ljust(widths[c]) for c in columns) + " |")
+    print("|" + "|".join("-" * (widths[c] + 2) for c in columns) + "|")
+    for r in rows:
+        print("| " + " | ".join(str(r[c]).ljust(widths[c]) for c in columns) + " |")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="./dev bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", default="1000,1000000",
+                        help="comma-separated database sizes (default: 1000,1000000)")
+    parser.add_argument("--seconds", type=float, default=20, help="length of each phase")
+    parser.add_argument("--concurrency", type=int, default=32, help="calls at once")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="seconds a paced caller waits before each key (default 1)")
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.lines.split(",")]
+    RESULTS.mkdir(exist_ok=True)
+    alone = bcrypt_ms()
+    rows = bench_floor(args)
+    floor_rate = float(str(rows[0]["steps/s"]))
+    for lines in sizes:
+        rows.extend(bench_size(lines, args, floor_rate))
+    print(f"\nSQLite, bcrypt cost {ROUNDS} (one verification alone: {alone:.0f} ms), "
+          f"{args.seconds:g} s per phase, gunicorn.conf.py defaults, "
+          f"{MENU_KEYS} menu keys per home call\n")
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
