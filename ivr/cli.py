@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import click
@@ -135,9 +136,15 @@ def call_command(
         raise click.ClickException("TWILIO_AUTH_TOKEN is not set: the app would refuse the call")
     transport: Transport = HttpTransport(url) if url else FlaskTransport(current_app)
     extra = {"ForwardedFrom": forwarded_from} if forwarded_from else {}
+    record = simulated_recording(speak)
+
+    def speaking(call: PhoneCall, verb: ET.Element) -> dict[str, str]:
+        click.echo(f"(beep: the caller speaks for {speak} s, then presses #)")
+        return record(call, verb)
+
     call = PhoneCall(transport, token, caller=caller, called=mailbox or ENTRY_POINTS[entry],
                      extra=extra, on_say=lambda text: click.echo(f"  {text}"),
-                     recording=simulated_recording(speak))
+                     recording=speaking)
     call.dial(ENTRY_POINTS[entry])
     for typed in _keys(keys):
         if call.ended or call.waiting is None:

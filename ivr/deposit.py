@@ -18,7 +18,7 @@ from ivr.signature import signed
 from ivr.steps import StepContext, call_sid, default_language, enter, now, register
 from ivr.twiml import goodbye, twiml
 from store.lines import lookup_line, national_digits
-from store.messages import MAX_URL_LENGTH, Recording, is_full, store_message
+from store.messages import MAX_URL_LENGTH, Recording, Stored, is_full, store_message
 from store.models import Call, Line
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,8 @@ def recording(line_id: int) -> Response:
         session, line, found, caller=call.caller or None, received_at=call.started_at,
         max_messages=current_app.config["IVR_MAX_MESSAGES"],
     )
-    if stored is None and is_full(session, line_id, current_app.config["IVR_MAX_MESSAGES"]):
+    log.info("recording for line %s: %s", line_id, stored.value)
+    if stored in (Stored.FULL, Stored.EMPTY):
         recordings.delete_recordings([found.sid])
     return twiml("<Response/>")
 

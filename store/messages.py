@@ -8,6 +8,7 @@ Deleting a message here does not touch the platform: the caller of
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +20,15 @@ from sqlalchemy.orm import Session
 from store.models import Line, Mailbox, Message
 
 MAX_URL_LENGTH = 512
+
+
+class Stored(enum.Enum):
+    """What became of a finished recording."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    EMPTY = "empty"
+    FULL = "full"
 
 
 @dataclass(frozen=True)
@@ -53,17 +63,17 @@ def store_message(
     caller: str | None,
     received_at: datetime,
     max_messages: int,
-) -> Message | None:
-    """Store a new message; None if empty, already stored, or the mailbox is full.
+) -> Stored:
+    """Store a new message, unless empty, already stored, or the mailbox is full.
 
-    Commits on success (a concurrent duplicate is caught by the unique SID).
+    Commits (a concurrent duplicate is caught by the unique SID).
     """
     if recording.duration <= 0 or not recording.url:
-        return None
+        return Stored.EMPTY
     if session.scalar(select(Message.id).where(Message.recording_sid == recording.sid)):
-        return None
+        return Stored.DUPLICATE
     if is_full(session, line.id, max_messages):
-        return None
+        return Stored.FULL
     message = Message(line_id=line.id, caller=caller, received_at=received_at,
                       duration=recording.duration, recording_sid=recording.sid,
                       recording_url=recording.url, heard=False)
@@ -72,8 +82,8 @@ def store_message(
         session.commit()
     except IntegrityError:
         session.rollback()
-        return None
-    return message
+        return Stored.DUPLICATE
+    return Stored.STORED
 
 
 def next_message(session: Session, line_id: int, skip: Sequence[int]) -> Message | None:
