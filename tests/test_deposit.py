@@ -73,6 +73,7 @@ def test_a_callback_delivered_twice_stores_one_message(app, session, make_line):
     call = leave_message(app).hang_up()
     status, _ = call.retry()  # the platform repeats the recording callback
     assert status == 200
+    assert call.last_request is not None
     url, form, _headers = call.last_request
     call.post(url, {k: v for k, v in form.items() if k.startswith("Recording")})
     assert len(stored(session)) == 1
@@ -150,6 +151,7 @@ def test_a_full_mailbox_says_so(app, session, make_line):
 
 
 def late_sid(call: PhoneCall) -> str:
+    assert call.last_request is not None
     _url, form, _headers = call.last_request
     return form["RecordingSid"]
 

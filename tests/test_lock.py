@@ -140,7 +140,7 @@ def test_an_unknown_line_spends_the_time_of_a_real_check(app, session, make_line
     checks: list[str | None] = []
     original = Hasher.verify
 
-    def counting(self, purpose, line, digits, stored):  # type: ignore[no-untyped-def]
+    def counting(self, purpose, line, digits, stored):
         checks.append(stored and "real")
         return original(self, purpose, line, digits, stored)
 
@@ -193,7 +193,7 @@ def _line(app) -> Line:
         return line
 
 
-def place(app, caller):  # type: ignore[no-untyped-def]
+def place(app, caller):
     from ivr.phone import PhoneCall
     from tests.conftest import AUTH_TOKEN, CheckedTransport
 
