@@ -134,6 +134,8 @@ def call_command(
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
     if not token:
         raise click.ClickException("TWILIO_AUTH_TOKEN is not set: the app would refuse the call")
+    if entry == "deposit" and not (mailbox or forwarded_from):
+        raise click.ClickException("a deposit call needs --mailbox NUMBER (the line called)")
     transport: Transport = HttpTransport(url) if url else FlaskTransport(current_app)
     extra = {"ForwardedFrom": forwarded_from} if forwarded_from else {}
     record = simulated_recording(speak)

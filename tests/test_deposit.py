@@ -184,6 +184,13 @@ def test_console_phone_leaves_a_message(runner, session, make_line):
     assert (message.caller, message.duration) == (MOBILE, 9)
 
 
+def test_console_phone_deposit_needs_a_mailbox(runner, session, make_line):
+    make_line()
+    result = runner.invoke(args=["ivr", "call", "--from", MOBILE, "--to", "deposit"])
+    assert result.exit_code != 0 and "--mailbox" in result.output
+    assert stored(session) == []
+
+
 def test_time_zone_defaults_from_the_number(session, make_line, runner):
     assert make_line().time_zone == "Europe/Paris"
     result = runner.invoke(args=["ivr", "add-line", "+493012345678", "--time-zone",
