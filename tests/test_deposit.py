@@ -204,3 +204,32 @@ def test_time_zone_defaults_from_the_number(session, make_line, runner):
 
 def _line_id(session) -> int:
     return session.scalar(select(Line.id).where(Line.number == HOME))
+
+
+def test_deposit_and_recording_webhooks_check_the_signature(client, session, make_line):
+    line = make_line()
+    for path in ("/voice/deposit", f"/voice/recording/{line.id}"):
+        answer = client.post(path, data={"CallSid": "CA" + "1" * 32, "To": HOME,
+                                         "RecordingSid": "RE1", "RecordingUrl": "https://x/RE1",
+                                         "RecordingDuration": "5"})
+        assert answer.status_code == 403, path
+    assert stored(session) == []
+
+
+@pytest.mark.parametrize("form", [
+    {},
+    {"RecordingSid": "RE1"},
+    {"RecordingSid": "RE1", "RecordingUrl": "https://x/RE1", "RecordingDuration": "five"},
+    {"RecordingSid": "RE-1;", "RecordingUrl": "https://x/RE1", "RecordingDuration": "5"},
+    {"RecordingSid": "RE1", "RecordingUrl": "https://x/" + "a" * 600, "RecordingDuration": "5"},
+    {"RecordingSid": "RE1", "RecordingUrl": "https://x/RE1", "RecordingDuration": "5",
+     "RecordingStatus": "failed"},
+])
+def test_a_malformed_recording_callback_stores_nothing(app, session, make_line, form):
+    make_line()
+    call = leave_message(app)
+    call.recording_callbacks.clear()
+    call.hang_up()
+    status, body = call.post(f"/voice/recording/{_line_id(session)}", form)
+    assert status == 200 and body.endswith("<Response/>")
+    assert stored(session) == []
