@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from flask import current_app
@@ -20,8 +20,9 @@ from store.resets import ResetRefused, reset_mailbox
 CALL_STATE_RETENTION = timedelta(days=1)
 
 
-def _now():  # type: ignore[no-untyped-def]
-    return current_app.config["IVR_CLOCK"]()
+def _now() -> datetime:
+    now: datetime = current_app.config["IVR_CLOCK"]()
+    return now
 
 
 @ivr_cli.command("reset-mailbox")

@@ -69,6 +69,14 @@ def test_a_locked_line_refuses_the_right_code_in_a_call_already_asking(app, sess
     assert mailbox(session).strikes == 3
 
 
+def test_a_locked_mailbox_still_takes_messages(app, session, make_line, phone):
+    make_line()
+    give_code(app, session)
+    lock(phone)
+    leave_message(app).hang_up()
+    assert session.scalar(select(func.count()).select_from(Message)) == 1
+
+
 def test_codes_asked_on_the_home_line_count_too(app, session, make_line, phone):
     make_line()
     give_code(app, session)
