@@ -45,6 +45,13 @@ def _seconds(value: str) -> float:
     return number
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError("expected a whole number of 1 or more")
+    return number
+
+
 def _rounds(value: str) -> int:
     number = int(value)
     if not 4 <= number <= 31:
@@ -66,6 +73,12 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_TRUST_CALLER_ID": (_choice("always", "attested"), "always"),
     "IVR_SUPPORT_DIAL": (str, None),
     "IVR_TRUSTED_PROXIES": (_non_negative, 0),
+    # Voicemail
+    "TWILIO_ACCOUNT_SID": (str, None),
+    "IVR_MAX_MESSAGE_SECONDS": (_positive, 180),
+    "IVR_MAX_MESSAGES": (_positive, 100),
+    "IVR_RETENTION_DAYS": (_positive, 30),
+    # Production
     "IVR_DATABASE_TIMEOUT": (_seconds, 5.0),
 }
 
