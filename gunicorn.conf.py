@@ -24,6 +24,9 @@ limit_request_fields = 100
 # error; gunicorn's own access log would repeat it in another format.
 accesslog = None
 errorlog = "-"
+# Run under a process supervisor; a control socket at one fixed path per user
+# would be fought over by every instance on the host (several app servers, tests).
+control_socket_disable = True
 
 # Metrics: each worker writes its own files here and /metrics adds them up.
 # Set before any worker imports prometheus_client. A directory given by the

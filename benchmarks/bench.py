@@ -23,11 +23,13 @@ import bcrypt
 from benchmarks import load
 from benchmarks.load import MENU_KEYS
 from benchmarks.provision import Provisioned, provision
+from store.migrate import upgrade
 from tests.server import Server, serve
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PEPPER = "bench-pepper"
 ROUNDS = 12
+WARM_UP = 3.0  # seconds of calls before measuring
 CODED_LINES = 32  # one per concurrent code caller: a line's strikes are its own
 
 
@@ -48,6 +50,8 @@ def database(lines: int) -> Provisioned:
         described.write_text(json.dumps(asdict(made)))
         print(f"provisioned {lines:,} lines in {time.monotonic() - started:.0f} s",
               file=sys.stderr)
+    else:
+        upgrade(f"sqlite:///{template}")  # the schema may have moved on since it was built
     made = Provisioned(**json.loads(described.read_text()))
     copy = RESULTS / f"run-{lines}.sqlite3"
     for suffix in ("-wal", "-shm"):
@@ -109,6 +113,8 @@ def bcrypt_ms() -> float:
 
 def measure(server: Server, size: str, phases: list[Phase], numbers: list[str],
             args: argparse.Namespace, floor_rate: float | None) -> list[dict[str, object]]:
+    # Warm up: workers boot and import lazily; their first requests are not the steady state.
+    load.run(server.base, phases[0].scenario, numbers, phases[0].concurrency, WARM_UP)
     rows = []
     for phase in phases:
         tally = load.run(server.base, phase.scenario, numbers, phase.concurrency, args.seconds,
@@ -122,7 +128,8 @@ def measure(server: Server, size: str, phases: list[Phase], numbers: list[str],
 def bench_floor(args: argparse.Namespace) -> list[dict[str, object]]:
     phases = [Phase("floor", "floor", args.concurrency, 0.0),
               Phase("floor", "floor", args.concurrency, args.think)]
-    with serve({}, None, None, RESULTS / "floor.log", app="benchmarks.floor:app") as server:
+    with serve({}, args.workers, args.threads, RESULTS / "floor.log",
+               app="benchmarks.floor:app") as server:
         return measure(server, "-", phases, ["-"], args, None)
 
 
@@ -130,7 +137,8 @@ def bench_size(lines: int, args: argparse.Namespace, floor_rate: float
                ) -> list[dict[str, object]]:
     made = database(lines)
     size = f"{lines:,}"
-    with serve(settings(made.url), None, None, RESULTS / f"app-{lines}.log") as server:
+    with serve(settings(made.url), args.workers, args.threads,
+               RESULTS / f"app-{lines}.log") as server:
         rows = measure(server, size, [Phase("menu", "menu", args.concurrency, 0.0),
                                       Phase("menu", "menu", args.concurrency, args.think)],
                        made.without_code, args, floor_rate)
@@ -157,6 +165,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="calls at once")
     parser.add_argument("--think", type=float, default=1.0,
                         help="seconds a paced caller waits before each key (default 1)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py)")
+    parser.add_argument("--threads", type=int,
+                        help="threads per worker (default: gunicorn.conf.py)")
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.lines.split(",")]
     RESULTS.mkdir(exist_ok=True)
