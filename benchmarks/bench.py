@@ -20,7 +20,7 @@ from pathlib import Path
 
 import bcrypt
 
-from benchmarks import load
+from benchmarks import load, soak
 from benchmarks.load import MENU_KEYS
 from benchmarks.provision import Provisioned, provision
 from store.migrate import upgrade
@@ -29,6 +29,7 @@ from tests.server import Server, serve
 RESULTS = Path(__file__).resolve().parent / "results"
 PEPPER = "bench-pepper"
 ROUNDS = 12
+SOAK_LINES = 10_000
 WARM_UP = 3.0  # seconds of calls before measuring
 CODED_LINES = 32  # one per concurrent code caller: a line's strikes are its own
 
@@ -38,15 +39,15 @@ def settings(url: str) -> dict[str, object]:
             "IVR_SECRET_KEY": "bench", "IVR_BCRYPT_ROUNDS": ROUNDS}
 
 
-def database(lines: int) -> Provisioned:
+def database(lines: int, coded: int = CODED_LINES) -> Provisioned:
     """A fresh copy of the provisioned SQLite database for `lines` (built once, cached)."""
     RESULTS.mkdir(exist_ok=True)
-    template = RESULTS / f"lines-{lines}-cost-{ROUNDS}.sqlite3"
+    template = RESULTS / f"lines-{lines}-coded-{coded}-cost-{ROUNDS}.sqlite3"
     described = template.with_suffix(".json")
     if not described.exists():
         started = time.monotonic()
         template.unlink(missing_ok=True)
-        made = provision(f"sqlite:///{template}", lines, CODED_LINES, PEPPER, ROUNDS)
+        made = provision(f"sqlite:///{template}", lines, coded, PEPPER, ROUNDS)
         described.write_text(json.dumps(asdict(made)))
         print(f"provisioned {lines:,} lines in {time.monotonic() - started:.0f} s",
               file=sys.stderr)
@@ -148,6 +149,34 @@ def bench_size(lines: int, args: argparse.Namespace, floor_rate: float
     return rows
 
 
+def bench_soak(args: argparse.Namespace) -> int:
+    """The soak: prints what happened; 0 if nothing failed, else 1."""
+    made = database(SOAK_LINES, coded=args.calls)
+    seconds = args.minutes * 60
+    with serve(settings(made.url), args.workers, args.threads,
+               RESULTS / "soak.log") as server:
+        out = soak.run(server.base, made.with_code, made.without_code, args.calls, seconds,
+                       args.think)
+        rss = peak_rss_mb(server)
+    stored, missing, twice = soak.stored_once(made.url, out.recordings)
+    five = sum(1 for line in (RESULTS / "soak.log").read_text().splitlines()
+               if '"status": 5' in line)
+    print(f"\nSoak: {args.calls} callers at once for {args.minutes:g} min, "
+          f"~{args.think:g} s per key, SQLite, bcrypt cost {ROUNDS}, {SOAK_LINES:,} lines")
+    print(f"calls completed: {out.tally.calls} ({out.by_scenario}); peak RSS/worker {rss:.0f} MB")
+    rows = []
+    for kind, values in sorted(out.tally.latencies.items()):
+        rows.append({"step": kind, "requests": len(values),
+                     "p50 ms": f"{percentile(values, 0.5) * 1000:.1f}",
+                     "p99 ms": f"{percentile(values, 0.99) * 1000:.1f}"})
+    print_table(rows)
+    failures = sum(out.tally.failures.values())
+    print(f"failures: {failures} {out.tally.failures or ''}; 5xx logged by the server: {five}")
+    print(f"recordings delivered: {len(out.recordings)}; messages stored: {stored}; "
+          f"missing: {missing}; stored twice: {twice}; deposits on full mailboxes: {out.full}")
+    return 0 if failures == 0 and five == 0 and missing == 0 and twice == 0 else 1
+
+
 def print_table(rows: list[dict[str, object]]) -> None:
     columns = list(rows[0])
     widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
@@ -164,11 +193,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=20, help="length of each phase")
     parser.add_argument("--concurrency", type=int, default=32, help="calls at once")
     parser.add_argument("--think", type=float, default=1.0,
-                        help="seconds a paced caller waits before each key (default 1)")
+                        help="seconds a paced caller waits before each key (default 1; soak 3)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py)")
     parser.add_argument("--threads", type=int,
                         help="threads per worker (default: gunicorn.conf.py)")
+    parser.add_argument("--soak", action="store_true",
+                        help="run the soak instead: many calls, several minutes, mixed")
+    parser.add_argument("--calls", type=int, default=200, help="soak: callers at once")
+    parser.add_argument("--minutes", type=float, default=5, help="soak: how long")
     args = parser.parse_args(argv)
+    if args.soak:
+        if args.think == 1.0:
+            args.think = 3.0  # people take a few seconds per key
+        sys.exit(bench_soak(args))
     sizes = [int(size) for size in args.lines.split(",")]
     RESULTS.mkdir(exist_ok=True)
     alone = bcrypt_ms()
