@@ -11,18 +11,19 @@ with the same generator. Prints one table; see the README for the targets.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import bcrypt
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from benchmarks import load, soak
 from benchmarks.load import MENU_KEYS
-from benchmarks.provision import Provisioned, provision
+from benchmarks.provision import Provisioned, plan, provision
 from store.migrate import upgrade
 from tests.server import Server, serve
 
@@ -39,27 +40,49 @@ def settings(url: str) -> dict[str, object]:
             "IVR_SECRET_KEY": "bench", "IVR_BCRYPT_ROUNDS": ROUNDS}
 
 
-def database(lines: int, coded: int = CODED_LINES) -> Provisioned:
-    """A fresh copy of the provisioned SQLite database for `lines` (built once, cached)."""
-    RESULTS.mkdir(exist_ok=True)
-    template = RESULTS / f"lines-{lines}-coded-{coded}-cost-{ROUNDS}.sqlite3"
-    described = template.with_suffix(".json")
-    if not described.exists():
-        started = time.monotonic()
+def database(lines: int, coded: int, postgres: str | None) -> Provisioned:
+    """A fresh copy of the provisioned database for `lines` (built once, kept as a template)."""
+    name = f"lines-{lines}-coded-{coded}-cost-{ROUNDS}"
+    if postgres:
+        return _postgres_database(postgres, name.replace("-", "_"), lines, coded)
+    template = RESULTS / f"{name}.sqlite3"
+    if not template.with_suffix(".done").exists():
         template.unlink(missing_ok=True)
-        made = provision(f"sqlite:///{template}", lines, coded, PEPPER, ROUNDS)
-        described.write_text(json.dumps(asdict(made)))
-        print(f"provisioned {lines:,} lines in {time.monotonic() - started:.0f} s",
-              file=sys.stderr)
-    else:
-        upgrade(f"sqlite:///{template}")  # the schema may have moved on since it was built
-    made = Provisioned(**json.loads(described.read_text()))
+        _provision(f"sqlite:///{template}", lines, coded)
+        template.with_suffix(".done").touch()
+    upgrade(f"sqlite:///{template}")  # the schema may have moved on since it was built
     copy = RESULTS / f"run-{lines}.sqlite3"
     for suffix in ("-wal", "-shm"):
         Path(f"{copy}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(template, copy)
-    made = Provisioned(f"sqlite:///{copy}", made.lines, made.with_code, made.without_code)
-    return made
+    return plan(f"sqlite:///{copy}", lines, coded)
+
+
+def _postgres_database(server: str, name: str, lines: int, coded: int) -> Provisioned:
+    """The same on PostgreSQL: a template database, cloned for each run."""
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    template, run = f"ivr_bench_{name}", f"ivr_bench_run_{lines}"
+    with admin.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT count(*) FROM pg_database WHERE datname = :name"), {"name": template})
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{template}"'))
+            _provision(_on(server, template), lines, coded)
+        upgrade(_on(server, template))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{run}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{run}" TEMPLATE "{template}"'))
+    admin.dispose()
+    return plan(_on(server, run), lines, coded)
+
+
+def _on(server: str, database: str) -> str:
+    return make_url(server).set(database=database).render_as_string(hide_password=False)
+
+
+def _provision(url: str, lines: int, coded: int) -> None:
+    started = time.monotonic()
+    provision(url, lines, coded, PEPPER, ROUNDS)
+    print(f"provisioned {lines:,} lines in {time.monotonic() - started:.0f} s", file=sys.stderr)
 
 
 def peak_rss_mb(server: Server) -> float:
@@ -136,7 +159,7 @@ def bench_floor(args: argparse.Namespace) -> list[dict[str, object]]:
 
 def bench_size(lines: int, args: argparse.Namespace, floor_rate: float
                ) -> list[dict[str, object]]:
-    made = database(lines)
+    made = database(lines, CODED_LINES, args.postgres)
     size = f"{lines:,}"
     with serve(settings(made.url), args.workers, args.threads,
                RESULTS / f"app-{lines}.log") as server:
@@ -151,7 +174,7 @@ def bench_size(lines: int, args: argparse.Namespace, floor_rate: float
 
 def bench_soak(args: argparse.Namespace) -> int:
     """The soak: prints what happened; 0 if nothing failed, else 1."""
-    made = database(SOAK_LINES, coded=args.calls)
+    made = database(SOAK_LINES, args.calls, args.postgres)
     seconds = args.minutes * 60
     with serve(settings(made.url), args.workers, args.threads,
                RESULTS / "soak.log") as server:
@@ -162,7 +185,8 @@ def bench_soak(args: argparse.Namespace) -> int:
     five = sum(1 for line in (RESULTS / "soak.log").read_text().splitlines()
                if '"status": 5' in line)
     print(f"\nSoak: {args.calls} callers at once for {args.minutes:g} min, "
-          f"~{args.think:g} s per key, SQLite, bcrypt cost {ROUNDS}, {SOAK_LINES:,} lines")
+          f"~{args.think:g} s per key, {engine_name(args)}, bcrypt cost {ROUNDS}, "
+          f"{SOAK_LINES:,} lines")
     print(f"calls completed: {out.tally.calls} ({out.by_scenario}); peak RSS/worker {rss:.0f} MB")
     rows = []
     for kind, values in sorted(out.tally.latencies.items()):
@@ -175,6 +199,10 @@ def bench_soak(args: argparse.Namespace) -> int:
     print(f"recordings delivered: {len(out.recordings)}; messages stored: {stored}; "
           f"missing: {missing}; stored twice: {twice}; deposits on full mailboxes: {out.full}")
     return 0 if failures == 0 and five == 0 and missing == 0 and twice == 0 else 1
+
+
+def engine_name(args: argparse.Namespace) -> str:
+    return "PostgreSQL" if args.postgres else "SQLite"
 
 
 def print_table(rows: list[dict[str, object]]) -> None:
@@ -197,6 +225,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py)")
     parser.add_argument("--threads", type=int,
                         help="threads per worker (default: gunicorn.conf.py)")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="benchmark on this PostgreSQL server instead of SQLite "
+                             "(postgresql+psycopg://user@host:port/postgres)")
     parser.add_argument("--soak", action="store_true",
                         help="run the soak instead: many calls, several minutes, mixed")
     parser.add_argument("--calls", type=int, default=200, help="soak: callers at once")
@@ -213,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     floor_rate = float(str(rows[0]["steps/s"]))
     for lines in sizes:
         rows.extend(bench_size(lines, args, floor_rate))
-    print(f"\nSQLite, bcrypt cost {ROUNDS} (one verification alone: {alone:.0f} ms), "
+    print(f"\n{engine_name(args)}, bcrypt cost {ROUNDS} (one verification alone: {alone:.0f} ms), "
           f"{args.seconds:g} s per phase, gunicorn.conf.py defaults, "
           f"{MENU_KEYS} menu keys per home call\n")
     print_table(rows)

@@ -42,19 +42,25 @@ def number(index: int) -> str:
     return f"+3314{index:07d}"
 
 
+def plan(url: str, lines: int, coded: int) -> Provisioned:
+    """Which numbers have a code and which do not, for a database of `lines` lines."""
+    step = max(1, lines // (2 * coded))
+    with_code = [number(i * step) for i in range(coded)]
+    without_code = [number(i * step + (step // 2 or 1)) for i in range(coded)]
+    return Provisioned(url, lines, with_code, without_code)
+
+
 def provision(url: str, lines: int, coded: int, pepper: str, rounds: int) -> Provisioned:
     """Create the schema and `lines` lines, `coded` of them with CODE."""
     upgrade(url)
+    made = plan(url, lines, coded)
     engine = make_engine(url)
     try:
         _insert_lines(engine, lines)
-        step = max(1, lines // (2 * coded))
-        with_code = [number(i * step) for i in range(coded)]
-        without_code = [number(i * step + step // 2 or 1) for i in range(coded)]
-        _give_codes(engine, with_code, pepper, rounds)
+        _give_codes(engine, made.with_code, pepper, rounds)
     finally:
         engine.dispose()
-    return Provisioned(url, lines, with_code, without_code)
+    return made
 
 
 def _batches(lines: int, now: datetime) -> Iterator[tuple[list[dict], list[dict]]]:
