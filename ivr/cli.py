@@ -21,6 +21,8 @@ ENTRY_POINTS = {"access": "/voice/access"}
 
 
 def init_app(app: Flask) -> None:
+    from ivr import console_cli  # noqa: F401  (console commands on ivr_cli)
+
     app.cli.add_command(db_cli)
     app.cli.add_command(ivr_cli)
 

@@ -45,6 +45,20 @@ def _rounds(value: str) -> int:
     return number
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError("expected a whole number of 1 or more")
+    return number
+
+
+def _smtp_url(value: str) -> str:
+    from ivr.mail import parse_smtp_url
+
+    parse_smtp_url(value)
+    return value
+
+
 # name: (parser, default)
 SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_DATABASE_URL": (str, None),
@@ -59,6 +73,10 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_TRUST_CALLER_ID": (_choice("always", "attested"), "always"),
     "IVR_SUPPORT_DIAL": (str, None),
     "IVR_TRUSTED_PROXIES": (_non_negative, 0),
+    # Customer-service console and subscriber e-mail (issue #5)
+    "IVR_CONSOLE_IDLE_SECONDS": (_positive, 900),
+    "IVR_SMTP_URL": (_smtp_url, None),
+    "IVR_MAIL_FROM": (str, "voicemail@localhost"),
 }
 
 
