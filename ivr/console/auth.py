@@ -14,7 +14,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from ivr.console import adviser, bp, console_session, now, start_stage
-from ivr.console.forms import ActionForm, NewPasswordForm, SecondFactorForm, SignInForm
+from ivr.console.forms import NewPasswordForm, SecondFactorForm, SignInForm
 from ivr.database import db
 from store import advisers, audit, signin
 from store.credentials import Hasher
@@ -147,8 +147,3 @@ def logout() -> Response:
     flash("You are signed out.", "info")
     return redirect(url_for("console.login"))
 
-
-@bp.app_context_processor
-def action_form() -> dict[str, object]:
-    """A CSRF-carrying form for buttons (sign-out, actions) in every template."""
-    return {"action_form": ActionForm}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from store.advisers import MAX_PASSWORD_LENGTH, ROLES
@@ -47,12 +48,6 @@ class ResetForm(FlaskForm):
     submit = SubmitField("Reset the mailbox")
 
 
-class ActionForm(FlaskForm):
-    """A button that changes something: only the CSRF token travels."""
-
-    submit = SubmitField("Go")
-
-
 class PinCheckForm(FlaskForm):
     pin = PasswordField("PIN the caller reads out", validators=[
         DataRequired(), Regexp(r"^\s*\d{4,8}\s*$", message="A PIN has 4 to 8 digits.")])
@@ -61,5 +56,5 @@ class PinCheckForm(FlaskForm):
 
 class NewAdviserForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(min=2, max=64)])
-    role = RadioField("Role", choices=[(role, role) for role in ROLES], default="adviser")
+    role = RadioField("Role", choices=[SelectChoice(role) for role in ROLES], default="adviser")
     submit = SubmitField("Create the account")
