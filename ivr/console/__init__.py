@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+import phonenumbers
 from flask import (
     Blueprint,
     Flask,
@@ -180,3 +181,15 @@ def ago(moment: datetime | None) -> str:
     if seconds < 86400:
         return f"{seconds // 3600} h ago"
     return f"{seconds // 86400} days ago"
+
+
+@bp.app_template_filter("phone")
+def phone(e164: str | None) -> str:
+    """A number grouped as people read it: +33 1 42 68 53 00."""
+    if not e164:
+        return "—"
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
