@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store import audit
@@ -37,13 +38,24 @@ def locked_until(session: Session, username: str, now: datetime) -> datetime | N
     return None
 
 
+def _throttle(session: Session, username: str) -> LoginThrottle:
+    """The username's counter, created on its first failure (once, even when racing)."""
+    throttle = session.get(LoginThrottle, username)
+    if throttle is not None:
+        return throttle
+    try:
+        with session.begin_nested():
+            throttle = LoginThrottle(username=username, failures=0)
+            session.add(throttle)
+    except IntegrityError:
+        throttle = session.get(LoginThrottle, username, populate_existing=True)
+        assert throttle is not None
+    return throttle
+
+
 def record_failure(session: Session, username: str, now: datetime, *, step: str) -> bool:
     """Count a failed sign-in step for this username, audited; True when it locks."""
-    throttle = session.get(LoginThrottle, username)
-    if throttle is None:
-        throttle = LoginThrottle(username=username, failures=0)
-        session.add(throttle)
-        session.flush()
+    throttle = _throttle(session, username)
     if throttle.locked_until is not None and throttle.locked_until <= now:
         throttle.failures, throttle.locked_until = 0, None
     throttle.failures += 1

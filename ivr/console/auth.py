@@ -24,7 +24,7 @@ def _hasher() -> Hasher:
     return current_app.extensions["ivr.hasher"]
 
 
-def _locked_message(until: object) -> str:
+def _locked_message() -> str:
     return ("Too many failed sign-ins for this username: it is locked for "
             f"{signin.LOCK_DURATION.seconds // 60} minutes. Ask a supervisor if you need help now.")
 
@@ -41,14 +41,14 @@ def login() -> str | tuple[str, int] | Response:
     if until is not None:
         audit.record(store, f"adviser:{username}", "console.login_failed", moment, step="locked")
         store.commit()
-        flash(_locked_message(until), "error")
+        flash(_locked_message(), "error")
         return render_template("console/login.html", form=form), 429
     account = advisers.find_adviser(store, username)
     right = advisers.password_matches(_hasher(), account, form.password.data or "")
     if account is None or not right or account.disabled_at is not None:
         locked = signin.record_failure(store, username, moment, step="password")
         store.commit()
-        flash(_locked_message(None) if locked else "Wrong username or password.", "error")
+        flash(_locked_message() if locked else "Wrong username or password.", "error")
         return render_template("console/login.html", form=form), 401
     token = signin.open_session(store, account, signin.TOTP, moment)
     store.commit()
@@ -77,7 +77,7 @@ def second_factor() -> str | Response:
             signin.end_session(store, console_session(), now())
             store.commit()
             session.clear()
-            flash(_locked_message(None), "error")
+            flash(_locked_message(), "error")
             return redirect(url_for("console.login"))
         store.commit()
         flash("That code is not right. Type the code your app shows now.", "error")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, RadioField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
@@ -13,13 +13,11 @@ from store.advisers import MAX_PASSWORD_LENGTH, ROLES
 class SignInForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
-    submit = SubmitField("Sign in")
 
 
 class SecondFactorForm(FlaskForm):
     code = StringField("6-digit code from your authenticator app", validators=[
         DataRequired(), Regexp(r"^\s*\d{6}\s*$", message="Type the 6 digits.")])
-    submit = SubmitField("Continue")
 
 
 class NewPasswordForm(FlaskForm):
@@ -28,7 +26,6 @@ class NewPasswordForm(FlaskForm):
         DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
     confirm = PasswordField("New password again", validators=[
         DataRequired(), EqualTo("password", message="The two passwords differ.")])
-    submit = SubmitField("Save the new password")
 
 
 class SearchForm(FlaskForm):
@@ -38,23 +35,19 @@ class SearchForm(FlaskForm):
 
     number = StringField("Line number or customer number", validators=[
         DataRequired(), Length(max=40)])
-    submit = SubmitField("Find")
 
 
 class ResetForm(FlaskForm):
     reason = StringField("Reason (required, kept in the audit log)", validators=[
         DataRequired(message="A reset needs a reason."), Length(max=500)])
     override = BooleanField("No verified support call in the last two hours: reset anyway")
-    submit = SubmitField("Reset the mailbox")
 
 
 class PinCheckForm(FlaskForm):
     pin = PasswordField("PIN the caller reads out", validators=[
         DataRequired(), Regexp(r"^\s*\d{4,8}\s*$", message="A PIN has 4 to 8 digits.")])
-    submit = SubmitField("Check the PIN")
 
 
 class NewAdviserForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(min=2, max=64)])
     role = RadioField("Role", choices=[SelectChoice(role) for role in ROLES], default="adviser")
-    submit = SubmitField("Create the account")
