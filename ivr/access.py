@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from ivr import mailbox
 from ivr.steps import StepContext
 from store import codes
-from store.lines import lookup_line
+from store.lines import InvalidNumber, to_e164
+from store.lines import find_line as find_line_by_number
 from store.models import Line
 
-# Strikes counted within a call for a line number that does not exist, so a
-# probe hears exactly what a wrong code on a real line gives.
-UNKNOWN_LINE_STRIKES = "unknown_line_strikes"
+# The call remembers the key under which strikes on an unknown line number
+# are counted (store.codes.phantom_key), so a probe hears, across calls,
+# exactly what a wrong code on a real line gives.
+PHANTOM = "phantom"
 
 
 def _line(c: StepContext) -> Line | None:
@@ -33,13 +36,22 @@ def route_access(c: StepContext, _digits: str | None) -> str:
 
 def find_line(c: StepContext, digits: str | None) -> str:
     """Remote login: remember the line named; an unknown one goes on like a real one."""
-    line = lookup_line(c.session, digits or "", c.settings["IVR_DEFAULT_REGION"])
+    typed = digits or ""
+    try:
+        typed = to_e164(typed, c.settings["IVR_DEFAULT_REGION"])
+        line = find_line_by_number(c.session, typed)
+    except InvalidNumber:
+        line = None
     c.call.line_id = line.id if line else None
     c.session.flush()
     c.session.refresh(c.call, ["line"])
     c.memory.pop("code_entered", None)
+    c.memory.pop(PHANTOM, None)
     if line is None:
-        return "found"
+        key = codes.phantom_key(c.hasher, typed)
+        c.memory[PHANTOM] = key
+        locked = codes.phantom_locked(c.session, key, c.now, c.settings["IVR_LOCKOUT_SECONDS"])
+        return "locked" if locked else "found"
     if _locked(c, line):
         return "locked"
     if not line.mailbox.has_code:
@@ -54,10 +66,9 @@ def check_code(c: StepContext, digits: str | None) -> str:
         return "length"
     line = _line(c)
     if line is None:
-        codes.check_unknown_line(c.hasher, digits)
-        strikes = c.memory.get(UNKNOWN_LINE_STRIKES, 0) + 1
-        c.memory[UNKNOWN_LINE_STRIKES] = strikes
-        return "locked" if strikes >= codes.MAX_STRIKES else "wrong"
+        key = c.memory.get(PHANTOM) or codes.phantom_key(c.hasher, "")
+        return codes.check_unknown_line(c.session, c.hasher, key, digits, c.now,
+                                        c.settings["IVR_LOCKOUT_SECONDS"]).value
     outcome = codes.check_code(
         c.session, c.hasher, line, digits, c.now, c.settings["IVR_LOCKOUT_SECONDS"]
     )
@@ -132,4 +143,6 @@ OPERATIONS = {
     "propose_code": propose_code,
     "save_code": save_code,
     "toggle_ask": toggle_ask,
+    # Listening and the greeting (menus/mailbox.py)
+    **mailbox.OPERATIONS,
 }

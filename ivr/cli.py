@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import click
@@ -10,18 +11,18 @@ from alembic import command
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from ivr.phone import FlaskTransport, HttpTransport, PhoneCall, Transport
-from store.lines import LANGUAGES, DuplicateLine, InvalidNumber, add_line, find_line, to_e164
+from ivr.phone import FlaskTransport, HttpTransport, PhoneCall, Transport, simulated_recording
+from store.lines import LANGUAGES, DuplicateLine, add_line, find_line, to_e164
 from store.migrate import alembic_config
 
 db_cli = AppGroup("db", help="Create or upgrade the database schema (Alembic).")
 ivr_cli = AppGroup("ivr", help="Operate the voicemail service.")
 
-ENTRY_POINTS = {"access": "/voice/access"}
+ENTRY_POINTS = {"access": "/voice/access", "deposit": "/voice/deposit"}
 
 
 def init_app(app: Flask) -> None:
-    from ivr import console_cli  # noqa: F401  (console commands on ivr_cli)
+    from ivr import console_cli, voicemail_cli  # noqa: F401  (they add commands to ivr_cli)
 
     app.cli.add_command(db_cli)
     app.cli.add_command(ivr_cli)
@@ -69,12 +70,14 @@ def _session():  # type: ignore[no-untyped-def]
 @click.option("--language", type=click.Choice(LANGUAGES), help="Prompt language of the line.")
 @click.option("--email", help="The subscriber's e-mail address, for notices.")
 @click.option("--exist-ok", is_flag=True, help="Succeed quietly if the line already exists.")
+@click.option("--time-zone", help="IANA zone for message dates (default: the number's own).")
 def add_line_command(
     number: str,
     customer_number: str | None,
     language: str | None,
     email: str | None,
     exist_ok: bool,
+    time_zone: str | None,
 ) -> None:
     """Provision a subscriber's fixed line (any form phonenumbers reads)."""
     region = current_app.config["IVR_DEFAULT_REGION"]
@@ -90,9 +93,10 @@ def add_line_command(
                 language=language or current_app.config["IVR_DEFAULT_LANGUAGE"],
                 customer_number=customer_number,
                 email=email,
+                time_zone=time_zone,
             )
             session.commit()
-        except (InvalidNumber, DuplicateLine) as error:
+        except (ValueError, DuplicateLine) as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"line {line.number} added ({line.language})")
 
@@ -118,14 +122,31 @@ def _keys(scripted: str | None) -> Iterator[str]:
               show_default=True, help="Which number is called.")
 @click.option("--url", help="A running server's base URL; in-process when omitted.")
 @click.option("--keys", help='Keys for each prompt in turn, e.g. "2 2 1 4827# 1"; "-" is silence.')
-def call_command(caller: str, entry: str, url: str | None, keys: str | None) -> None:
+@click.option("--mailbox", help="Deposit: the line whose unanswered call is forwarded (To).")
+@click.option("--forwarded-from", help="Deposit: the ForwardedFrom the platform passes on.")
+@click.option("--speak", type=click.IntRange(0, 14400), default=5, show_default=True,
+              help="Seconds the caller speaks at each recording (0: says nothing).")
+def call_command(
+    caller: str, entry: str, url: str | None, keys: str | None,
+    mailbox: str | None, forwarded_from: str | None, speak: int,
+) -> None:
     """Place a call against the app from the console, as the platform would."""
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
     if not token:
         raise click.ClickException("TWILIO_AUTH_TOKEN is not set: the app would refuse the call")
+    if entry == "deposit" and not (mailbox or forwarded_from):
+        raise click.ClickException("a deposit call needs --mailbox NUMBER (the line called)")
     transport: Transport = HttpTransport(url) if url else FlaskTransport(current_app)
-    call = PhoneCall(transport, token, caller=caller, called=ENTRY_POINTS[entry],
-                     on_say=lambda text: click.echo(f"  {text}"))
+    extra = {"ForwardedFrom": forwarded_from} if forwarded_from else {}
+    record = simulated_recording(speak)
+
+    def speaking(call: PhoneCall, verb: ET.Element) -> dict[str, str]:
+        click.echo(f"(beep: the caller speaks for {speak} s, then presses #)")
+        return record(call, verb)
+
+    call = PhoneCall(transport, token, caller=caller, called=mailbox or ENTRY_POINTS[entry],
+                     extra=extra, on_say=lambda text: click.echo(f"  {text}"),
+                     recording=speaking)
     call.dial(ENTRY_POINTS[entry])
     for typed in _keys(keys):
         if call.ended or call.waiting is None:

@@ -38,17 +38,17 @@ def _non_negative(value: str) -> int:
     return number
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError("expected a whole number of 1 or more")
+    return number
+
+
 def _rounds(value: str) -> int:
     number = int(value)
     if not 4 <= number <= 31:
         raise ValueError("expected a bcrypt cost from 4 to 31")
-    return number
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number <= 0:
-        raise ValueError("expected a whole number of 1 or more")
     return number
 
 
@@ -73,6 +73,11 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_TRUST_CALLER_ID": (_choice("always", "attested"), "always"),
     "IVR_SUPPORT_DIAL": (str, None),
     "IVR_TRUSTED_PROXIES": (_non_negative, 0),
+    # Voicemail
+    "TWILIO_ACCOUNT_SID": (str, None),
+    "IVR_MAX_MESSAGE_SECONDS": (_positive, 180),
+    "IVR_MAX_MESSAGES": (_positive, 100),
+    "IVR_RETENTION_DAYS": (_positive, 30),
     # Customer-service console and subscriber e-mail (issue #5)
     "IVR_CONSOLE_IDLE_SECONDS": (_positive, 900),
     "IVR_SMTP_URL": (_smtp_url, None),

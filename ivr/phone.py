@@ -2,8 +2,11 @@
 
 It signs every request with the platform's validator, follows the TwiML
 (<Say>, <Play>, <Gather>, <Redirect>, <Record>, <Dial>, <Hangup>), and
-keeps what was said. The CLI's `flask ivr call` and the tests use it, either
-in-process (Flask test client) or over HTTP against a running server.
+keeps what was said. A `recording` hook stands in for the caller speaking
+at a <Record>; like the platform, the phone then posts the recording status
+callback, after the call's `completed` status (the usual order). The CLI's
+`flask ivr call` and the tests use it, either in-process (Flask test client)
+or over HTTP against a running server.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ class PhoneCall:
     ended: bool = False
     last_request: tuple[str, dict[str, str], dict[str, str]] | None = None
     recording: Callable[[PhoneCall, ET.Element], dict[str, str]] | None = None
+    recording_callbacks: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
     # -- placing and driving the call -------------------------------------
 
@@ -121,6 +125,14 @@ class PhoneCall:
         self.ended = True
         self.waiting = None
         self.post("/voice/status", {"CallStatus": status})
+        self.deliver_recordings()
+        return self
+
+    def deliver_recordings(self) -> PhoneCall:
+        """Post the recording status callbacks still due."""
+        while self.recording_callbacks:
+            url, form = self.recording_callbacks.pop(0)
+            self.post(url, form)
         return self
 
     def retry(self) -> tuple[int, str]:
@@ -207,7 +219,13 @@ class PhoneCall:
                 self._fetch(verb.text or "", {})
                 return
             elif verb.tag == "Record" and self.recording is not None:
-                self._fetch(verb.get("action") or "", self.recording(self, verb))
+                form = self.recording(self, verb)
+                if not form.get("RecordingUrl"):
+                    continue  # nothing recorded: the platform goes on with the next verb
+                callback = verb.get("recordingStatusCallback")
+                if callback:
+                    self.recording_callbacks.append((callback, _status_of(form)))
+                self._fetch(verb.get("action") or "", form)
                 return
             elif verb.tag == "Dial":
                 self.dialled.append("".join(verb.itertext()).strip())
@@ -222,6 +240,29 @@ class PhoneCall:
         self.said.append(text)
         if self.on_say is not None:
             self.on_say(text)
+
+
+def simulated_recording(seconds: int = 5) -> Callable[[PhoneCall, ET.Element], dict[str, str]]:
+    """A caller who speaks for `seconds` (capped by maxLength) then presses `#`."""
+
+    def record(_call: PhoneCall, verb: ET.Element) -> dict[str, str]:
+        length = min(seconds, int(verb.get("maxLength") or 3600))
+        if length <= 0:
+            return {}
+        sid = "RE" + uuid.uuid4().hex
+        url = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
+        return {"RecordingSid": sid, "RecordingUrl": url,
+                "RecordingDuration": str(length), "Digits": "#"}
+
+    return record
+
+
+def _status_of(form: Mapping[str, str]) -> dict[str, str]:
+    """The recording status callback the platform posts for a finished recording."""
+    return {"RecordingSid": form["RecordingSid"], "RecordingUrl": form["RecordingUrl"],
+            "RecordingDuration": form.get("RecordingDuration", "0"),
+            "RecordingStatus": "completed", "RecordingChannels": "1",
+            "RecordingSource": "RecordVerb"}
 
 
 class FlaskTransport:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ivr.database import db
 from ivr.twiml import goodbye, render_turn, twiml
 from menus import engine
-from menus.flow import End
+from menus.flow import End, Record
 from menus.flows import FLOWS
 from store.calls import Claim, claim_step, open_call
 from store.credentials import Hasher
@@ -100,7 +100,9 @@ def take_step(sid: str, step: int) -> Response:
     if step == 0:
         turn = engine.start(flow, run)
     else:
-        digits = request.form.get("Digits")
+        # A recording's input is its URL; any other node's, the keys pressed.
+        field_name = "RecordingUrl" if isinstance(flow[call.node], Record) else "Digits"
+        digits = request.form.get(field_name)
         turn = engine.answer(flow, call.node, digits, context.memory.get("repeats", 0), run)
     context.memory["repeats"] = turn.repeats
     call.node = turn.node

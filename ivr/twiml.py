@@ -10,11 +10,13 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from menus.catalogue import VOICES, sentence
 from menus.engine import Turn
-from menus.flow import End, Entry, Flow, Menu
+from menus.flow import End, Entry, Flow, Menu, Play, Prompt, Record
 
 # Seconds of silence before a <Gather> gives up: a key, then a code.
 MENU_TIMEOUT = 6
 ENTRY_TIMEOUT = 8
+# Seconds of silence that end a recording.
+RECORD_TIMEOUT = 5
 
 
 def twiml(response: VoiceResponse | str) -> Response:
@@ -25,13 +27,16 @@ def twiml(response: VoiceResponse | str) -> Response:
 def say(
     verb: VoiceResponse | Gather,
     language: str,
-    keys: Iterable[str],
+    keys: Iterable[Prompt],
     values: Mapping[str, Any] | None = None,
 ) -> None:
-    """Append one <Say> per prompt key, in the language's voice."""
+    """Append one <Say> per prompt key, in the language's voice, or a <Play>."""
     voice = VOICES[language]
     for key in keys:
-        verb.say(sentence(language, key, values), voice=voice.voice, language=voice.language)
+        if isinstance(key, Play):
+            verb.play((values or {})[key.value])
+        else:
+            verb.say(sentence(language, key, values), voice=voice.voice, language=voice.language)
 
 
 def render_turn(
@@ -48,6 +53,8 @@ def render_turn(
         say(response, language, [*turn.say, *node.say], values)
         response.hangup()
         return response
+    if isinstance(node, Record):
+        return _record(node, turn, language, values, action)
     if isinstance(node, Menu):
         gather = Gather(input="dtmf", num_digits=1, timeout=MENU_TIMEOUT,
                         action=action, method="POST")
@@ -58,6 +65,27 @@ def render_turn(
         raise TypeError(f"cannot render {type(node).__name__} {node.name}")
     say(gather, language, [*turn.say, *node.say], values)
     response.append(gather)
+    response.redirect(action, method="POST")
+    return response
+
+
+def _record(
+    node: Record, turn: Turn, language: str, values: Mapping[str, Any], action: str
+) -> VoiceResponse:
+    """Speak, then record after a beep; an empty recording goes on to the <Redirect>."""
+    response = VoiceResponse()
+    say(response, language, [*turn.say, *node.say], values)
+    limit = node.max_seconds
+    options: dict[str, Any] = {}
+    if node.callback:
+        options.update(recording_status_callback=values[node.callback],
+                       recording_status_callback_method="POST",
+                       recording_status_callback_event="completed")
+    response.record(
+        action=action, method="POST", play_beep=True, trim="trim-silence", finish_on_key="#",
+        timeout=RECORD_TIMEOUT,
+        max_length=int(values[limit] if isinstance(limit, str) else limit), **options,
+    )
     response.redirect(action, method="POST")
     return response
 

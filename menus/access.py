@@ -6,6 +6,7 @@ answer with one of the outcomes listed beside them.
 """
 
 from menus.flow import Branch, End, Entry, Flow, Go, Menu
+from menus.mailbox import GREETING, LISTENING
 
 ACCESS = Flow.of(
     "access",
@@ -38,11 +39,15 @@ ACCESS = Flow.of(
     }),
     # The mailbox.
     Menu("main", say=("main_menu",), back="main", keys={
+        "1": "listen",
         "2": "customise",
     }),
     Menu("customise", say=("customise_menu",), back="main", keys={
+        "1": "greeting_menu",
         "2": "code_menu",
     }),
+    *LISTENING,
+    *GREETING,
     # The secret code: only the fixed line may create or change it.
     Branch("code_menu", op="code_menu", outcomes={
         "not_home": Go("customise", say=("fixed_line_only",)),

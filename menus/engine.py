@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from menus.flow import WAITING, Branch, Entry, Flow, Go, Menu, go
+from menus.flow import WAITING, Branch, Entry, Flow, Go, Menu, Prompt, Record, go
 
 # How often a waiting node is repeated on silence or a wrong key before goodbye.
 MAX_REPEATS = 3
@@ -25,7 +25,7 @@ class Turn:
     """Where the call stands after a step, and the prompts said on the way."""
 
     node: str
-    say: list[str] = field(default_factory=list)
+    say: list[Prompt] = field(default_factory=list)
     repeats: int = 0
 
 
@@ -35,8 +35,15 @@ def start(flow: Flow, run: Run) -> Turn:
 
 
 def answer(flow: Flow, at: str, digits: str | None, repeats: int, run: Run) -> Turn:
-    """Apply the keys pressed (None on silence) at waiting node `at`."""
+    """Apply the keys pressed (None on silence) at waiting node `at`.
+
+    At a `Record` node the input is the recording's URL (None: nothing recorded).
+    """
     node = flow[at]
+    if isinstance(node, Record):
+        if not digits:
+            return _repeat(flow, node.name, repeats, ())
+        return follow(flow, go(node.outcomes[run(node.op, digits)]), run)
     if not isinstance(node, WAITING):
         raise ValueError(f"{flow.name}.{at} does not wait for keys")
     if not digits:
@@ -67,7 +74,7 @@ def follow(flow: Flow, move: Go, run: Run) -> Turn:
     raise RuntimeError(f"{flow.name}: branches loop at {node.name}")
 
 
-def _repeat(flow: Flow, at: str, repeats: int, say: tuple[str, ...]) -> Turn:
+def _repeat(flow: Flow, at: str, repeats: int, say: tuple[Prompt, ...]) -> Turn:
     if repeats >= MAX_REPEATS:
         return Turn(flow.goodbye, list(say))
     return Turn(at, list(say), repeats + 1)

@@ -2,8 +2,12 @@
 
 A flow is a table of nodes. Waiting nodes (`Menu`, `Entry`) speak and wait
 for keys; a `Branch` runs a named operation at once and follows its outcome;
-an `End` speaks and hangs up. Every move is a `Go`: a target node and what
-to say on the way there.
+an `End` speaks and hangs up. A `Record` speaks, records after a beep, and
+runs its operation on the recording. Every move is a `Go`: a target node and
+what to say on the way there.
+
+What is said is a tuple of prompts: catalogue keys, or `Play` for a
+recording whose URL is a call value (a greeting, a message).
 """
 
 from __future__ import annotations
@@ -13,11 +17,21 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class Play:
+    """Play the recording whose URL is the call value `value`."""
+
+    value: str
+
+
+Prompt = str | Play
+
+
+@dataclass(frozen=True)
 class Go:
     """Move to `to`, first saying the prompts in `say`."""
 
     to: str
-    say: tuple[str, ...] = ()
+    say: tuple[Prompt, ...] = ()
 
 
 def go(target: str | Go) -> Go:
@@ -29,7 +43,7 @@ class Menu:
     """Says its prompts and waits for one key; `*` goes `back`."""
 
     name: str
-    say: tuple[str, ...]
+    say: tuple[Prompt, ...]
     keys: Mapping[str, str | Go]
     back: str
 
@@ -47,7 +61,7 @@ class Entry:
     """
 
     name: str
-    say: tuple[str, ...]
+    say: tuple[Prompt, ...]
     op: str
     outcomes: Mapping[str, str | Go]
     back: str
@@ -74,14 +88,37 @@ class End:
     """Says its prompts and hangs up."""
 
     name: str
-    say: tuple[str, ...]
+    say: tuple[Prompt, ...]
 
     def targets(self) -> Iterator[Go]:
         return iter(())
 
 
-Node = Menu | Entry | Branch | End
+@dataclass(frozen=True)
+class Record:
+    """Says its prompts, records after a beep until `#`, then runs `op` on the recording.
+
+    `max_seconds` is the longest recording, or the name of the call value
+    holding it; `callback`, if set, names the call value holding the URL the
+    platform posts the finished recording to. No recording (silence) repeats
+    the node like silence at a menu.
+    """
+
+    name: str
+    say: tuple[Prompt, ...]
+    op: str
+    outcomes: Mapping[str, str | Go]
+    max_seconds: int | str
+    callback: str | None = None
+
+    def targets(self) -> Iterator[Go]:
+        yield from (go(t) for t in self.outcomes.values())
+
+
+Node = Menu | Entry | Branch | End | Record
 WAITING = (Menu, Entry)
+# Nodes that run a named operation.
+OPERATED = (Entry, Branch, Record)
 
 
 @dataclass(frozen=True)

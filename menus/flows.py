@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 
 from menus.access import ACCESS
+from menus.deposit import DEPOSIT
 from menus.flow import Flow
 
-FLOWS: Mapping[str, Flow] = {flow.name: flow for flow in (ACCESS,)}
+FLOWS: Mapping[str, Flow] = {flow.name: flow for flow in (ACCESS, DEPOSIT)}

@@ -10,14 +10,18 @@ database lock is held while hashing.
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, update
+from sqlalchemy import case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store import audit
 from store.credentials import Hasher, is_ascii_digits, weakness
-from store.models import Line, Mailbox
+from store.models import Line, Mailbox, PhantomStrikes
 
 PURPOSE = "mailbox-code"
 CODE_LENGTH = 4
@@ -83,23 +87,30 @@ def take_strike(
     session: Session, line_id: int, now: datetime, lockout_seconds: int
 ) -> int | None:
     """Count one more code attempt; the new count, or None if locked."""
+    return _strike(session, Mailbox, Mailbox.line_id == line_id, now, lockout_seconds)
+
+
+def _strike(
+    session: Session, table: Any, row: Any, now: datetime, lockout_seconds: int
+) -> int | None:
+    """One conditional UPDATE ... RETURNING on a row with `strikes` and `locked_at`."""
     if lockout_seconds:
         expired = now - timedelta(seconds=lockout_seconds)
         session.execute(
-            update(Mailbox)
-            .where(Mailbox.line_id == line_id, Mailbox.locked_at <= expired)
+            update(table)
+            .where(row, table.locked_at <= expired)
             .values(strikes=0, locked_at=None),
             execution_options={"synchronize_session": False},
         )
-    strikes = Mailbox.strikes + 1
+    strikes = table.strikes + 1
     return session.execute(
-        update(Mailbox)
-        .where(Mailbox.line_id == line_id, Mailbox.strikes < MAX_STRIKES)
+        update(table)
+        .where(row, table.strikes < MAX_STRIKES)
         .values(
             strikes=strikes,
-            locked_at=case((strikes >= MAX_STRIKES, now), else_=Mailbox.locked_at),
+            locked_at=case((strikes >= MAX_STRIKES, now), else_=table.locked_at),
         )
-        .returning(Mailbox.strikes),
+        .returning(table.strikes),
         execution_options={"synchronize_session": False},
     ).scalar_one_or_none()
 
@@ -139,6 +150,50 @@ def check_code(
     return Check.RIGHT
 
 
-def check_unknown_line(hasher: Hasher, digits: str) -> None:
-    """Spend the time of a real check for a line that does not exist."""
+# -- Line numbers that do not exist (SPEC §4.3: probing must learn nothing) --
+
+
+def phantom_key(hasher: Hasher, typed: str) -> str:
+    """The key under which strikes on an unknown line number are counted."""
+    message = f"unknown-line\0{typed}".encode()
+    return hmac.new(hasher.pepper, message, hashlib.sha256).hexdigest()
+
+
+def phantom_locked(session: Session, key: str, now: datetime, lockout_seconds: int) -> bool:
+    """Whether an unknown line number is "locked", exactly as a real one would be."""
+    row = session.get(PhantomStrikes, key, populate_existing=True)
+    if row is None or row.strikes < MAX_STRIKES:
+        return False
+    if lockout_seconds and row.locked_at is not None:
+        return now < row.locked_at + timedelta(seconds=lockout_seconds)
+    return True
+
+
+def check_unknown_line(
+    session: Session, hasher: Hasher, key: str, digits: str, now: datetime, lockout_seconds: int
+) -> Check:
+    """A code entered for an unknown line: a strike, a dummy bcrypt check, never right."""
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    session.execute(
+        module.insert(PhantomStrikes)
+        .values(key=key, strikes=0, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    session.execute(update(PhantomStrikes).where(PhantomStrikes.key == key)
+                    .values(updated_at=now), execution_options={"synchronize_session": False})
+    strikes = _strike(session, PhantomStrikes, PhantomStrikes.key == key, now, lockout_seconds)
+    session.commit()
+    if strikes is None:
+        return Check.LOCKED
     hasher.verify(PURPOSE, "", digits, None)
+    return Check.WRONG if strikes < MAX_STRIKES else Check.LOCKED
+
+
+def purge_phantoms(session: Session, now: datetime, older_than: timedelta) -> int:
+    """Forget unknown line numbers untouched for `older_than`; the caller commits."""
+    rows = list(session.scalars(
+        select(PhantomStrikes).where(PhantomStrikes.updated_at < now - older_than)))
+    for row in rows:
+        session.delete(row)
+    return len(rows)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 import phonenumbers
+from phonenumbers import timezone as number_time_zones
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -38,6 +41,23 @@ def national_digits(e164: str) -> str:
     return "".join(ch for ch in national if ch.isdigit())
 
 
+def default_time_zone(e164: str) -> str:
+    """The number's time zone when phonenumbers knows exactly one, else UTC."""
+    zones = number_time_zones.time_zones_for_number(phonenumbers.parse(e164))
+    if len(zones) == 1 and zones[0] != number_time_zones.UNKNOWN_TIMEZONE:
+        return str(zones[0])
+    return "UTC"
+
+
+def check_time_zone(name: str) -> str:
+    """The IANA time zone name, if it is one."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone: {name!r}") from None
+    return name
+
+
 def add_line(
     session: Session,
     number: str,
@@ -46,15 +66,21 @@ def add_line(
     language: str,
     customer_number: str | None = None,
     email: str | None = None,
+    time_zone: str | None = None,
 ) -> Line:
-    """Provision a line and its empty mailbox; the caller commits."""
+    """Provision a line and its empty mailbox; the caller commits.
+
+    The time zone (for message envelopes) defaults to the number's own.
+    """
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+    e164 = to_e164(number, region)
     line = Line(
-        number=to_e164(number, region),
+        number=e164,
         customer_number=customer_number,
         language=language,
         email=email,
+        time_zone=check_time_zone(time_zone) if time_zone else default_time_zone(e164),
     )
     line.mailbox = Mailbox(ask_code_on_fixed_line=True, strikes=0)
     session.add(line)

@@ -55,6 +55,7 @@ class Line(Base):
     customer_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     language: Mapped[str] = mapped_column(String(2))
     email: Mapped[str | None] = mapped_column(String(254))
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     mailbox: Mapped[Mailbox] = relationship(back_populates="line", uselist=False)
@@ -73,6 +74,8 @@ class Mailbox(Base):
     ask_code_on_fixed_line: Mapped[bool] = mapped_column(Boolean, default=True)
     strikes: Mapped[int] = mapped_column(Integer, default=0)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    greeting_sid: Mapped[str | None] = mapped_column(String(64))
+    greeting_url: Mapped[str | None] = mapped_column(String(512))
 
     line: Mapped[Line] = relationship(back_populates="mailbox")
 
@@ -150,6 +153,43 @@ class SupportCall(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     line: Mapped[Line | None] = relationship()
+
+
+# -- Voicemail: messages and strikes on line numbers that do not exist -------
+
+
+class Message(Base):
+    """A voicemail message: who left it, when, and where the platform keeps the recording.
+
+    `heard` turns a new message into a saved one. The recording's SID is
+    unique, so a status callback delivered twice stores one message.
+    """
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"), index=True)
+    caller: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    duration: Mapped[int] = mapped_column(Integer)
+    recording_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    recording_url: Mapped[str] = mapped_column(String(512))
+    heard: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PhantomStrikes(Base):
+    """Strikes against a line number that does not exist (SPEC §4.3).
+
+    Keyed by an HMAC (the pepper) of the number typed, never the number, so
+    an unknown line counts and locks across calls exactly like a real one.
+    """
+
+    __tablename__ = "phantom_strikes"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    strikes: Mapped[int] = mapped_column(Integer, default=0)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 # --- Customer-service console (issue #5): advisers, their sessions, the mail outbox ---

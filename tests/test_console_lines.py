@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from menus.catalogue import sentence
-from store.models import AuditEntry, Line, OutboxMessage, SupportCall
+from store.models import AuditEntry, Line, Message, OutboxMessage, SupportCall
 from tests.conftest import HOME, MOBILE
 from tests.console import Clock, make_adviser, post_form, sign_in
 from tests.test_secret_code import code_matches, give_code
@@ -68,6 +68,13 @@ def test_line_page_shows_a_locked_mailbox_and_never_the_code(
     assert "2026-11-23 09:00 UTC" in page  # locked since
     line = session.scalars(select(Line)).one()
     assert line.mailbox.code_hash not in page and "4827" not in page
+    assert 'id="messages">0 new, 0 saved<' in page
+    session.add_all([Message(line_id=line.id, caller=MOBILE, duration=12, heard=heard,
+                             recording_sid=f"RE{n:032d}", recording_url=f"https://rec/{n}")
+                     for n, heard in enumerate([False, False, True])])
+    session.commit()
+    page = client.get(f"/console/lines/{HOME}").get_data(as_text=True)
+    assert 'id="messages">2 new, 1 saved<' in page
 
 
 def test_reset_after_a_verified_call_clears_the_lock_and_notifies(

@@ -10,7 +10,7 @@ import ivr.voice  # noqa: F401  (registers the operations of each flow)
 from ivr.steps import OPERATIONS
 from menus.catalogue import CATALOGUES
 from menus.engine import MAX_REPEATS
-from menus.flow import WAITING, Branch, End, Entry, Flow, Menu, go
+from menus.flow import OPERATED, WAITING, Branch, End, Flow, Menu, go
 from menus.flows import FLOWS
 
 
@@ -56,7 +56,7 @@ def test_every_waiting_node_has_a_no_input_and_a_wrong_key_exit(flow):
 
 def test_every_operation_is_implemented_and_every_outcome_declared(flow):
     operations = OPERATIONS[flow.name]
-    named = {node.op for node in flow.nodes.values() if isinstance(node, Branch | Entry)}
+    named = {node.op for node in flow.nodes.values() if isinstance(node, OPERATED)}
     assert named == set(operations)
 
 
@@ -70,9 +70,9 @@ def test_every_branch_ends_somewhere_that_waits_or_hangs_up(flow):
 def test_every_prompt_exists_in_every_language(flow):
     keys: set[str] = set()
     for node in flow.nodes.values():
-        keys.update(getattr(node, "say", ()))
+        keys.update(p for p in getattr(node, "say", ()) if isinstance(p, str))
         for move in node.targets():
-            keys.update(move.say)
+            keys.update(p for p in move.say if isinstance(p, str))
     for language, catalogue in CATALOGUES.items():
         assert keys <= set(catalogue), (language, keys - set(catalogue))
 

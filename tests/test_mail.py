@@ -75,6 +75,16 @@ def test_reset_notice_goes_out_after_commit(app, session, make_line, smtp):
     assert stored.sent_at is not None and stored.body is None
 
 
+def test_the_cli_reset_sends_the_notice_too(app, session, make_line, runner, smtp):
+    make_line(email="sub@example.com")
+    result = runner.invoke(args=["ivr", "reset-mailbox", HOME, "--reason", "asked by phone",
+                                 "--override"])
+    assert result.exit_code == 0, result.output
+    [(_, recipients, message)] = smtp.messages
+    assert recipients == ["sub@example.com"]
+    assert message["Subject"] == "Your voicemail secret code was reset"
+
+
 def test_a_rolled_back_reset_sends_nothing(app, session, make_line, smtp):
     make_line(email="sub@example.com")
     _reset(app, session)

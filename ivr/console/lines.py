@@ -13,6 +13,7 @@ from ivr.console.forms import PinCheckForm, ResetForm, SearchForm
 from ivr.database import db
 from store import codes
 from store.lines import find_line, lookup_line
+from store.messages import count_messages
 from store.models import Line, SupportCall
 from store.resets import ResetRefused, reset_mailbox
 
@@ -67,9 +68,9 @@ def _line(number: str) -> Line:
     return line
 
 
-def message_counts(line: Line) -> tuple[int, int] | None:
-    """New and saved messages, once the voicemail store is there (None until then)."""
-    return None
+def message_counts(line: Line) -> tuple[int, int]:
+    """New and saved messages in the line's mailbox."""
+    return count_messages(db(), line.id)
 
 
 def mailbox_view(line: Line) -> dict[str, Any]:

@@ -37,4 +37,33 @@ PROMPTS = {
     "code_length": "Ihre Geheimzahl muss vier Ziffern haben.",
     "fixed_line_only": "Ihre Geheimzahl kann nur von Ihrem Festnetzanschluss aus "
     "eingerichtet oder geändert werden.",
+    # Voicemail: leaving a message
+    "standard_greeting": "Sie sind mit der Mailbox von {mailbox_number:digits} verbunden. "
+    "Bitte hinterlassen Sie eine Nachricht nach dem Signalton.",
+    "message_recorded": "Ihre Nachricht wurde aufgezeichnet.",
+    "mailbox_full": "Diese Mailbox ist voll und kann keine Nachrichten mehr annehmen.",
+    "deposit_unknown_line": "Unter dieser Nummer gibt es leider keine Mailbox.",
+    # Voicemail: listening
+    "message_count": "Sie haben {new_count:plural=new_messages} "
+    "und {saved_count:plural=saved_messages}.",
+    "new_messages_one": "{count} neue Nachricht",
+    "new_messages_other": "{count} neue Nachrichten",
+    "saved_messages_one": "{count} gespeicherte Nachricht",
+    "saved_messages_other": "{count} gespeicherte Nachrichten",
+    "envelope": "Nachricht vom {received_date} um {received_time}, "
+    "von {caller:digits}.",
+    "envelope_unknown": "Nachricht vom {received_date} um {received_time}, "
+    "von einer unbekannten Nummer.",
+    "message_options": "Um die Nachricht noch einmal zu hören, drücken Sie die 1. Um sie zu "
+    "behalten und die nächste zu hören, drücken Sie die 2. Um sie zu löschen, "
+    "drücken Sie die 3.",
+    "message_deleted": "Nachricht gelöscht.",
+    "no_more_messages": "Sie haben keine weiteren Nachrichten.",
+    # Voicemail: the greeting
+    "greeting_menu": "Um eine persönliche Ansage aufzunehmen, drücken Sie die 1. "
+    "Um zur Standardansage zurückzukehren, drücken Sie die 2.",
+    "greeting_record": "Bitte sprechen Sie Ihre Ansage nach dem Signalton "
+    "und drücken Sie dann die Rautetaste.",
+    "greeting_review": "Um diese Ansage zu behalten, drücken Sie die 1. "
+    "Um sie neu aufzunehmen, drücken Sie die 2.",
 }

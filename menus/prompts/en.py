@@ -34,4 +34,30 @@ PROMPTS = {
     "code_weak": "This code is too easy to guess. Please choose another one.",
     "code_length": "Your secret code must have four digits.",
     "fixed_line_only": "Your secret code can only be created or changed from your fixed line.",
+    # Voicemail: leaving a message
+    "standard_greeting": "You have reached the voicemail of {mailbox_number:digits}. "
+    "Please leave a message after the tone.",
+    "message_recorded": "Your message has been recorded.",
+    "mailbox_full": "This mailbox is full and cannot take any more messages.",
+    "deposit_unknown_line": "Sorry, there is no voicemail at this number.",
+    # Voicemail: listening
+    "message_count": "You have {new_count:plural=new_messages} "
+    "and {saved_count:plural=saved_messages}.",
+    "new_messages_one": "{count} new message",
+    "new_messages_other": "{count} new messages",
+    "saved_messages_one": "{count} saved message",
+    "saved_messages_other": "{count} saved messages",
+    "envelope": "Message received on {received_date} at {received_time}, "
+    "from {caller:digits}.",
+    "envelope_unknown": "Message received on {received_date} at {received_time}, "
+    "from an unknown number.",
+    "message_options": "To listen again, press 1. To keep it and hear the next one, press 2. "
+    "To delete it, press 3.",
+    "message_deleted": "Message deleted.",
+    "no_more_messages": "You have no more messages.",
+    # Voicemail: the greeting
+    "greeting_menu": "To record a personal greeting, press 1. "
+    "To go back to the standard greeting, press 2.",
+    "greeting_record": "Please record your greeting after the tone, then press the hash key.",
+    "greeting_review": "To keep this greeting, press 1. To record it again, press 2.",
 }

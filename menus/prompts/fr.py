@@ -36,4 +36,32 @@ PROMPTS = {
     "code_length": "Votre code secret doit comporter quatre chiffres.",
     "fixed_line_only": "Votre code secret ne peut être créé ou modifié "
     "que depuis votre ligne fixe.",
+    # Voicemail: leaving a message
+    "standard_greeting": "Vous êtes sur la messagerie du {mailbox_number:digits}. "
+    "Veuillez laisser un message après le bip.",
+    "message_recorded": "Votre message a bien été enregistré.",
+    "mailbox_full": "Cette messagerie est pleine et ne peut plus recevoir de messages.",
+    "deposit_unknown_line": "Désolé, il n'y a pas de messagerie à ce numéro.",
+    # Voicemail: listening
+    "message_count": "Vous avez {new_count:plural=new_messages} "
+    "et {saved_count:plural=saved_messages}.",
+    "new_messages_one": "{count} nouveau message",
+    "new_messages_other": "{count} nouveaux messages",
+    "saved_messages_one": "{count} message sauvegardé",
+    "saved_messages_other": "{count} messages sauvegardés",
+    "envelope": "Message reçu le {received_date} à {received_time}, "
+    "du {caller:digits}.",
+    "envelope_unknown": "Message reçu le {received_date} à {received_time}, "
+    "d'un numéro inconnu.",
+    "message_options": "Pour réécouter ce message, tapez 1. Pour le conserver et écouter "
+    "le suivant, tapez 2. Pour le supprimer, tapez 3.",
+    "message_deleted": "Message supprimé.",
+    "no_more_messages": "Vous n'avez plus de message.",
+    # Voicemail: the greeting
+    "greeting_menu": "Pour enregistrer une annonce personnalisée, tapez 1. "
+    "Pour revenir à l'annonce standard, tapez 2.",
+    "greeting_record": "Veuillez enregistrer votre annonce après le bip, "
+    "puis tapez sur la touche dièse.",
+    "greeting_review": "Pour conserver cette annonce, tapez 1. "
+    "Pour l'enregistrer à nouveau, tapez 2.",
 }

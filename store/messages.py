@@ -1,0 +1,129 @@
+"""Voicemail messages and greetings: storing, counting, listening, retention.
+
+A message is stored once per recording (its SID is unique), from the
+platform's recording status callback, which may arrive after the call ended.
+Deleting a message here does not touch the platform: the caller of
+`delete_message` and `purge_messages` deletes the recordings they return.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.models import Line, Mailbox, Message
+
+MAX_URL_LENGTH = 512
+
+
+class Stored(enum.Enum):
+    """What became of a finished recording."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    EMPTY = "empty"
+    FULL = "full"
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A finished recording as the platform reports it."""
+
+    sid: str
+    url: str
+    duration: int
+
+
+def count_messages(session: Session, line_id: int) -> tuple[int, int]:
+    """(new, saved) messages in the line's mailbox."""
+    rows = session.execute(
+        select(Message.heard, func.count()).where(Message.line_id == line_id)
+        .group_by(Message.heard)
+    ).all()
+    counts = {bool(heard): int(count) for heard, count in rows}
+    return counts.get(False, 0), counts.get(True, 0)
+
+
+def is_full(session: Session, line_id: int, max_messages: int) -> bool:
+    """Whether the mailbox holds as many messages as it may."""
+    return sum(count_messages(session, line_id)) >= max_messages
+
+
+def store_message(
+    session: Session,
+    line: Line,
+    recording: Recording,
+    *,
+    caller: str | None,
+    received_at: datetime,
+    max_messages: int,
+) -> Stored:
+    """Store a new message, unless empty, already stored, or the mailbox is full.
+
+    Commits (a concurrent duplicate is caught by the unique SID).
+    """
+    if recording.duration <= 0 or not recording.url:
+        return Stored.EMPTY
+    if session.scalar(select(Message.id).where(Message.recording_sid == recording.sid)):
+        return Stored.DUPLICATE
+    if is_full(session, line.id, max_messages):
+        return Stored.FULL
+    message = Message(line_id=line.id, caller=caller, received_at=received_at,
+                      duration=recording.duration, recording_sid=recording.sid,
+                      recording_url=recording.url, heard=False)
+    session.add(message)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return Stored.DUPLICATE
+    return Stored.STORED
+
+
+def next_message(session: Session, line_id: int, skip: Sequence[int]) -> Message | None:
+    """The next message to play: new ones first, oldest first, leaving out `skip`."""
+    return session.scalars(
+        select(Message)
+        .where(Message.line_id == line_id, Message.id.not_in(list(skip)))
+        .order_by(Message.heard, Message.received_at, Message.id)
+        .limit(1)
+    ).first()
+
+
+def mark_heard(session: Session, message_id: int) -> None:
+    """A message played once is saved; the caller commits."""
+    message = session.get(Message, message_id)
+    if message is not None:
+        message.heard = True
+
+
+def delete_message(session: Session, line_id: int, message_id: int) -> str | None:
+    """Delete one of the line's messages; its recording SID, or None. The caller commits."""
+    message = session.get(Message, message_id)
+    if message is None or message.line_id != line_id:
+        return None
+    session.delete(message)
+    return message.recording_sid
+
+
+def purge_messages(session: Session, now: datetime, older_than: timedelta) -> list[str]:
+    """Delete messages received before `now - older_than`; their recording SIDs."""
+    cutoff = now - older_than
+    sids = list(session.scalars(select(Message.recording_sid).where(Message.received_at < cutoff)))
+    session.execute(delete(Message).where(Message.received_at < cutoff),
+                    execution_options={"synchronize_session": False})
+    return sids
+
+
+def set_greeting(mailbox: Mailbox, recording: Recording | None) -> str | None:
+    """Use a personal greeting (None: the standard one); the replaced recording's SID."""
+    replaced = mailbox.greeting_sid
+    mailbox.greeting_sid = recording.sid if recording else None
+    mailbox.greeting_url = recording.url if recording else None
+    return replaced if replaced != mailbox.greeting_sid else None
