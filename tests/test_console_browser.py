@@ -22,6 +22,8 @@ import pytest
 
 from ivr.phone import HttpTransport, PhoneCall
 from menus.catalogue import sentence
+from store import advisers
+from store.credentials import Hasher
 from store.db import make_engine, make_session_factory
 from store.lines import add_line
 from store.migrate import upgrade
@@ -110,6 +112,42 @@ def lock_the_line(base: str) -> None:
     for wrong in ("1111#", "2222#", "3333#"):
         remote.press(wrong)
     assert remote.last_said == sentence("en", "locked")
+
+
+def _supervisor(settings) -> str:
+    """Sue, a supervisor already enrolled; returns her TOTP secret."""
+    engine = make_engine(settings["IVR_DATABASE_URL"])
+    hasher = Hasher(settings["IVR_PIN_PEPPER"].encode(), settings["IVR_BCRYPT_ROUNDS"])
+    with make_session_factory(engine)() as session:
+        sue, _ = advisers.create_adviser(session, hasher, "sue", "supervisor", actor="test",
+                                         now=utcnow())
+        advisers.change_password(session, hasher, sue, NEW_PASSWORD, now=utcnow())
+        secret = advisers.pending_totp_secret(sue)
+        sue.totp_confirmed = True
+        session.commit()
+    engine.dispose()
+    return secret
+
+
+def test_supervisor_creates_an_adviser(served, browser, shots):
+    base, settings = served
+    secret = _supervisor(settings)
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    expect = sync_api.expect
+    page.goto(f"{base}/console/login")
+    page.get_by_label("Username").fill("sue")
+    page.get_by_label("Password").fill(NEW_PASSWORD)
+    page.keyboard.press("Enter")
+    page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Advisers").click()
+    page.get_by_label("Username").fill("bob")
+    page.keyboard.press("Enter")
+    expect(page.locator("#one-time-password")).to_contain_text("One-time password for bob")
+    expect(page.locator("table tbody")).to_contain_text("bob")
+    shots(page, "advisers")
+    context.close()
 
 
 def test_adviser_resets_a_locked_mailbox_by_keyboard(served, browser, shots):

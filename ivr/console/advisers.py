@@ -16,7 +16,7 @@ def _page(form: NewAdviserForm | None = None, shown: dict[str, str] | None = Non
           status: int = 200) -> tuple[str, int]:
     """The accounts, the creation form, and a one-time password when one was just made."""
     page = render_template("console/advisers.html", advisers=advisers.all_advisers(db()),
-                           form=form or NewAdviserForm(), shown=shown)
+                           form=form or NewAdviserForm(formdata=None), shown=shown)
     return page, status
 
 

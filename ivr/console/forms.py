@@ -17,7 +17,7 @@ class SignInForm(FlaskForm):
 
 class SecondFactorForm(FlaskForm):
     code = StringField("6-digit code from your authenticator app", validators=[
-        DataRequired(), Regexp(r"^\s*\d{6}\s*$", message="Type the 6 digits.")])
+        DataRequired(), Regexp(r"^\s*[0-9]{6}\s*$", message="Type the 6 digits.")])
 
 
 class NewPasswordForm(FlaskForm):
@@ -45,7 +45,7 @@ class ResetForm(FlaskForm):
 
 class PinCheckForm(FlaskForm):
     pin = PasswordField("PIN the caller reads out", validators=[
-        DataRequired(), Regexp(r"^\s*\d{4,8}\s*$", message="A PIN has 4 to 8 digits.")])
+        DataRequired(), Regexp(r"^\s*[0-9]{4,8}\s*$", message="A PIN has 4 to 8 digits.")])
 
 
 class NewAdviserForm(FlaskForm):
