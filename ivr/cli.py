@@ -17,10 +17,12 @@ from store.migrate import alembic_config
 db_cli = AppGroup("db", help="Create or upgrade the database schema (Alembic).")
 ivr_cli = AppGroup("ivr", help="Operate the voicemail service.")
 
-ENTRY_POINTS = {"access": "/voice/access"}
+ENTRY_POINTS = {"access": "/voice/access", "support": "/support/incoming"}
 
 
 def init_app(app: Flask) -> None:
+    from ivr import support_cli  # noqa: F401  (adds its commands to ivr_cli)
+
     app.cli.add_command(db_cli)
     app.cli.add_command(ivr_cli)
 

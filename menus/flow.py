@@ -2,8 +2,8 @@
 
 A flow is a table of nodes. Waiting nodes (`Menu`, `Entry`) speak and wait
 for keys; a `Branch` runs a named operation at once and follows its outcome;
-an `End` speaks and hangs up. Every move is a `Go`: a target node and what
-to say on the way there.
+an `End` speaks and hangs up; a `Transfer` speaks and puts the call through.
+Every move is a `Go`: a target node and what to say on the way there.
 """
 
 from __future__ import annotations
@@ -80,8 +80,30 @@ class End:
         return iter(())
 
 
-Node = Menu | Entry | Branch | End
+@dataclass(frozen=True)
+class Transfer:
+    """Says its prompts and puts the call through to the destination named `to`.
+
+    The web layer knows how to reach each destination (a number, a `client:`
+    or `sip:` URI) and tells whoever answers what `label` says about the
+    caller. When the destination cannot be reached, `unavailable` is said and
+    the call ends.
+    """
+
+    name: str
+    say: tuple[str, ...]
+    to: str
+    label: str
+    unavailable: tuple[str, ...]
+
+    def targets(self) -> Iterator[Go]:
+        return iter(())
+
+
+Node = Menu | Entry | Branch | End | Transfer
 WAITING = (Menu, Entry)
+# Nodes after which the flow takes no more steps.
+FINAL = (End, Transfer)
 
 
 @dataclass(frozen=True)

@@ -4,5 +4,6 @@ from collections.abc import Mapping
 
 from menus.access import ACCESS
 from menus.flow import Flow
+from menus.support import SUPPORT
 
-FLOWS: Mapping[str, Flow] = {flow.name: flow for flow in (ACCESS,)}
+FLOWS: Mapping[str, Flow] = {flow.name: flow for flow in (ACCESS, SUPPORT)}

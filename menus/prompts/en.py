@@ -34,4 +34,17 @@ PROMPTS = {
     "code_weak": "This code is too easy to guess. Please choose another one.",
     "code_length": "Your secret code must have four digits.",
     "fixed_line_only": "Your secret code can only be created or changed from your fixed line.",
+    # Support line: service PIN (SPEC §4.4)
+    "enter_service_pin": "Please enter your service PIN followed by the hash key.",
+    "enter_customer_number": "Please enter your customer number followed by the hash key.",
+    "identity_confirmed": "Thank you, your identity is confirmed.",
+    "pin_not_valid": "This PIN is not valid.",
+    "identity_not_confirmed": "We could not confirm your identity.",
+    "connect_adviser": "Please hold, an adviser will take your call.",
+    "support_unavailable": "Customer service cannot take your call at the moment. "
+    "Please try again later. Goodbye.",
+    # Support line: what the adviser hears before the call is put through
+    "whisper_verified_permanent": "Verified caller, by permanent PIN.",
+    "whisper_verified_temporary": "Verified caller, by temporary PIN.",
+    "whisper_unverified": "Unverified caller.",
 }
