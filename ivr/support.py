@@ -68,9 +68,8 @@ def check_pin(c: StepContext, digits: str | None) -> str:
         outcome = pins.check_service_pin(c.session, c.hasher, line, pin,
                                          from_own_line=own_line, now=c.now)
         if outcome is pins.PinCheck.LOCKED and not own_line:
-            # After a customer number, a lock must sound (and take as long) as
-            # a wrong PIN does for an unknown number, or numbers could be probed.
-            pins.check_unknown_customer(c.hasher, pin)
+            # After a customer number, a lock must sound as a wrong PIN does
+            # for an unknown number, or customer numbers could be probed.
             outcome = pins.PinCheck.WRONG
     if outcome.verified:
         pins.record_support_outcome(c.session, c.call.sid, line, c.call.caller,

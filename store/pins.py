@@ -222,8 +222,8 @@ def check_service_pin(
     """Check a PIN given for `line`, failure first (committed before bcrypt).
 
     Text that cannot be a PIN at all (not 4 to 8 ASCII digits) is WRONG
-    without counting. A right PIN clears the count unless a lock was set
-    meanwhile; the third failure locks and is audited in the caller's
+    without counting. A right PIN clears the count unless other failures
+    came meanwhile; the third failure locks and is audited in the caller's
     transaction (the caller commits).
     """
     if not plausible(pin):
@@ -232,6 +232,7 @@ def check_service_pin(
     failures = _take_failure(session, line.id, now)
     session.commit()
     if failures is None:
+        check_unknown_customer(hasher, pin)  # a lock takes as long as a wrong PIN
         return PinCheck.LOCKED
     session.refresh(row)
     kind = _matching_kind(hasher, line, row, pin, from_own_line=from_own_line, now=now)
@@ -241,10 +242,12 @@ def check_service_pin(
         audit.record(session, actor, "service_pin.locked", now, line_number=line.number,
                      failures=failures)
         return PinCheck.LOCKED
+    # Clear the count this check took, unless other failures came meanwhile:
+    # a lock they set stays.
     session.execute(
         update(ServicePin)
-        .where(ServicePin.line_id == line.id, ServicePin.locked_at.is_(None))
-        .values(failures=0),
+        .where(ServicePin.line_id == line.id, ServicePin.failures == failures)
+        .values(failures=0, locked_at=None),
         execution_options={"synchronize_session": False},
     )
     session.refresh(row)
