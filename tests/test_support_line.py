@@ -373,3 +373,35 @@ def test_after_dial(app, session, line, phone, status, said):
     assert [say.text for say in document.findall("Say")] == said
     assert document.find("Hangup") is not None
     assert len(call.said) == before
+
+
+@pytest.mark.parametrize("verstat, asked", [
+    (None, "enter_customer_number"), ("TN-Validation-Passed-B", "enter_customer_number"),
+    ("TN-Validation-Passed-A", "enter_service_pin"),
+])
+def test_attested_caller_id_is_needed_for_the_own_line_path(app, line, phone, verstat, asked):
+    app.config["IVR_TRUST_CALLER_ID"] = "attested"
+    extra = {"StirVerstat": verstat} if verstat else {}
+    assert support(phone, **extra).said == [EN[asked]]
+
+
+@pytest.mark.parametrize("value, ok", [
+    ("+33199000000", True), ("client:advisers", True), ("sip:desk@pbx.example.net", True),
+    ("0199000000", False), ("client:", False), ("tel:+33199000000", False), ("+33 1 99", False),
+])
+def test_support_dial_setting_is_checked(value, ok):
+    from ivr.config import ConfigError, parse_settings
+
+    if ok:
+        assert parse_settings({"IVR_SUPPORT_DIAL": value})["IVR_SUPPORT_DIAL"] == value
+    else:
+        with pytest.raises(ConfigError, match="IVR_SUPPORT_DIAL"):
+            parse_settings({"IVR_SUPPORT_DIAL": value})
+
+
+def test_temporary_pin_lifetime_must_be_positive():
+    from ivr.config import ConfigError, parse_settings
+
+    with pytest.raises(ConfigError, match="IVR_TEMP_PIN_SECONDS"):
+        parse_settings({"IVR_TEMP_PIN_SECONDS": "0"})
+    assert parse_settings({"IVR_TEMP_PIN_SECONDS": "60"})["IVR_TEMP_PIN_SECONDS"] == 60
