@@ -72,6 +72,7 @@ def test_every_prompt_exists_in_every_language(flow):
     keys: set[str] = set()
     for node in flow.nodes.values():
         keys.update(getattr(node, "say", ()))
+        keys.update(getattr(node, "unavailable", ()))
         for move in node.targets():
             keys.update(move.say)
     for language, catalogue in CATALOGUES.items():
