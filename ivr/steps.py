@@ -19,9 +19,9 @@ from flask import Response, current_app, request, url_for
 from sqlalchemy.orm import Session
 
 from ivr.database import db
-from ivr.twiml import goodbye, render_turn, twiml
+from ivr.twiml import Destination, goodbye, render_turn, twiml
 from menus import engine
-from menus.flow import End, Record
+from menus.flow import FINAL, Record, Transfer
 from menus.flows import FLOWS
 from store.calls import Claim, claim_step, open_call
 from store.credentials import Hasher
@@ -46,11 +46,19 @@ class StepContext:
 
 Operation = Callable[[StepContext, str | None], str]
 OPERATIONS: dict[str, Mapping[str, Operation]] = {}
+# How to reach each destination a `Transfer` names (None: cannot be reached now).
+Resolver = Callable[[Call, Transfer], Destination | None]
+DESTINATIONS: dict[str, Resolver] = {}
 
 
 def register(flow: str, operations: Mapping[str, Operation]) -> None:
     """Declare the operations that run a flow's branches and entries."""
     OPERATIONS[flow] = operations
+
+
+def register_destination(name: str, resolve: Resolver) -> None:
+    """Declare how calls reach the destination `name` of a `Transfer`."""
+    DESTINATIONS[name] = resolve
 
 
 def hasher() -> Hasher:
@@ -108,9 +116,11 @@ def take_step(sid: str, step: int) -> Response:
     call.node = turn.node
     values = {**context.memory, **context.values}
     action = url_for("voice.step", step=call.step)
-    answer = str(render_turn(flow, turn, call.language, values, action))
+    node = flow[turn.node]
+    destination = DESTINATIONS[node.to](call, node) if isinstance(node, Transfer) else None
+    answer = str(render_turn(flow, turn, call.language, values, action, destination))
     call.last_response = answer
-    if isinstance(flow[turn.node], End):
+    if isinstance(node, FINAL):
         call.ended_at = context.now
         context.memory.clear()
     call.context = context.memory

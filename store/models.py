@@ -59,6 +59,7 @@ class Line(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     mailbox: Mapped[Mailbox] = relationship(back_populates="line", uselist=False)
+    service_pin: Mapped[ServicePin | None] = relationship(back_populates="line", uselist=False)
 
 
 class Mailbox(Base):
@@ -190,6 +191,44 @@ class PhantomStrikes(Base):
     strikes: Mapped[int] = mapped_column(Integer, default=0)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+# -- Support line: service PINs and API keys (SPEC §4.4, §5) -----------------
+
+
+class ServicePin(Base):
+    """A line's service PINs for the support line, and their failure count.
+
+    Both PINs are stored like the secret code (peppered bcrypt), never in
+    clear. `failures` counts consecutive wrong PINs across calls and doors;
+    the third sets `locked_at`, and only an adviser clears it.
+    """
+
+    __tablename__ = "service_pins"
+
+    line_id: Mapped[int] = mapped_column(
+        ForeignKey("lines.id", ondelete="CASCADE"), primary_key=True
+    )
+    permanent_hash: Mapped[str | None] = mapped_column(String(60))
+    permanent_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    temporary_hash: Mapped[str | None] = mapped_column(String(60))
+    temporary_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    line: Mapped[Line] = relationship(back_populates="service_pin")
+
+
+class ApiKey(Base):
+    """A bearer key for the JSON API; only a keyed hash of it is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 
 
 # --- Customer-service console (issue #5): advisers, their sessions, the mail outbox ---

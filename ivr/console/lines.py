@@ -12,6 +12,7 @@ from ivr.console import actor, bp, now, pins
 from ivr.console.forms import PinCheckForm, ResetForm, SearchForm
 from ivr.database import db
 from store import codes
+from store import pins as store_pins
 from store.lines import find_line, lookup_line
 from store.messages import count_messages
 from store.models import Line, SupportCall
@@ -95,7 +96,7 @@ def render_line(line: Line, status: int = 200, **forms: Any) -> tuple[str, int]:
     forms.setdefault("pin_form", PinCheckForm())
     page = render_template(
         "console/line.html", line=line, mailbox=mailbox_view(line),
-        pin=pins.state(line, now()), pins_available=pins.AVAILABLE,
+        pin=pins.state(line, now()), pin_max_failures=store_pins.MAX_FAILURES,
         calls=recent_support_calls(line, LINE_CALLS), **forms,
     )
     return page, status
