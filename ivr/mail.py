@@ -115,6 +115,8 @@ def deliver(app: Flask, ids: list[int] | None = None) -> Delivery:
 
 def _send_one(session: Session, smtp: smtplib.SMTP, message: Any, sender: str, now: Any,
               done: Delivery) -> None:
+    if not outbox.claim(session, message, now):
+        return  # another transport (send-mail, another worker) has it
     if message.expires_at is not None and message.expires_at <= now:
         outbox.mark_expired(message, now)
         done.expired += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store.models import Line, OutboxMessage
@@ -106,6 +106,21 @@ def pending(
     return list(session.scalars(query))
 
 
+def claim(session: Session, message: OutboxMessage, now: datetime) -> bool:
+    """Take a message for sending (committed), so two transports never both send it."""
+    taken = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.sent_at.is_(None))
+        .values(sent_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    session.commit()
+    if getattr(taken, "rowcount", 0) != 1:
+        return False
+    session.refresh(message)
+    return True
+
+
 def mark_sent(message: OutboxMessage, now: datetime) -> None:
     """The message left: keep the envelope for the record, erase the body."""
     message.sent_at = now
@@ -121,5 +136,6 @@ def mark_expired(message: OutboxMessage, now: datetime) -> None:
 
 def mark_failed(message: OutboxMessage, error: str) -> None:
     """Keep the message for the next attempt, with a short reason (no body)."""
+    message.sent_at = None
     message.attempts += 1
     message.last_error = error[:200]

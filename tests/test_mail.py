@@ -126,6 +126,23 @@ def test_send_mail_retries_what_could_not_be_sent(app, session, make_line, runne
     assert [recipients for _, recipients, _ in smtp.messages] == [["sub@example.com"]]
 
 
+def test_a_message_is_sent_by_one_transport_only(app, session, make_line, runner, smtp):
+    make_line(email="sub@example.com")
+    line = session.scalars(select(Line)).one()
+    now = app.config["IVR_CLOCK"]()
+    message = outbox.queue_reset_notice(session, line, now)
+    assert message is not None
+    session.info.pop(outbox.QUEUED)
+    session.commit()
+    with app.extensions["ivr.sessions"]() as other:
+        theirs = other.get(OutboxMessage, message.id)
+        assert theirs is not None
+        assert outbox.claim(other, theirs, now)  # another worker is sending it
+        assert not outbox.claim(session, message, now)
+        result = runner.invoke(args=["ivr", "send-mail"])
+        assert result.exit_code == 0 and "0 sent" in result.output and smtp.messages == []
+
+
 def test_an_expired_temporary_pin_is_never_sent(app, session, make_line, runner, smtp):
     make_line(email="sub@example.com")
     line = session.scalars(select(Line)).one()
