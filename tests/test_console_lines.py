@@ -174,3 +174,8 @@ def test_audit_csv_export(app, client, session, make_line, phone, adviser):
     assert reset["reason"].startswith("'=") and reset["override"] == "yes"
     # An adviser's export holds only their own actions, like the page.
     assert {row["actor"] for row in rows} == {"adviser:ann"}
+    only = client.get("/console/audit.csv", query_string={"action": "mailbox.", "line": HOME})
+    assert [row["action"] for row in csv.DictReader(io.StringIO(only.get_data(as_text=True)))] \
+        == ["mailbox.reset"]
+    none = client.get("/console/audit.csv", query_string={"action": "mailbox%"})
+    assert len(none.get_data(as_text=True).splitlines()) == 1  # header only: % is literal
