@@ -10,7 +10,7 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import api, cli, database, deposit, support, voice
+from ivr import api, cli, console, database, deposit, mail, support, voice
 from ivr.config import default_database_url, from_environment, parse_settings
 from store.credentials import Hasher
 from store.models import utcnow
@@ -45,5 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(deposit.bp)
     app.register_blueprint(support.bp)
     app.register_blueprint(api.bp)
+    console.init_app(app)
+    mail.init_app(app)
     cli.init_app(app)
     return app

@@ -26,7 +26,7 @@ ENTRY_POINTS = {
 
 
 def init_app(app: Flask) -> None:
-    from ivr import support_cli, voicemail_cli  # noqa: F401  (add their commands to ivr_cli)
+    from ivr import console_cli, support_cli, voicemail_cli  # noqa: F401  (add their commands)
 
     app.cli.add_command(db_cli)
     app.cli.add_command(ivr_cli)

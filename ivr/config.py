@@ -53,6 +53,13 @@ def _rounds(value: str) -> int:
     return number
 
 
+def _smtp_url(value: str) -> str:
+    from ivr.mail import parse_smtp_url
+
+    parse_smtp_url(value)
+    return value
+
+
 _DIAL_ADDRESS = re.compile(r"\+[1-9][0-9]{6,14}|client:[A-Za-z0-9_.-]{1,121}|sip:\S{3,250}")
 
 
@@ -81,6 +88,10 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_MAX_MESSAGE_SECONDS": (_positive, 180),
     "IVR_MAX_MESSAGES": (_positive, 100),
     "IVR_RETENTION_DAYS": (_positive, 30),
+    # Customer-service console and subscriber e-mail (issue #5)
+    "IVR_CONSOLE_IDLE_SECONDS": (_positive, 900),
+    "IVR_SMTP_URL": (_smtp_url, None),
+    "IVR_MAIL_FROM": (str, "voicemail@localhost"),
 }
 
 
