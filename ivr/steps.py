@@ -25,7 +25,7 @@ from menus.flow import FINAL, Record, Transfer
 from menus.flows import FLOWS
 from store.calls import Claim, claim_step, open_call
 from store.credentials import Hasher
-from store.models import Call
+from store.models import Call, Line
 
 IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 MAX_SID_LENGTH = 64
@@ -77,11 +77,30 @@ def call_sid() -> str | None:
     return sid
 
 
-def enter(call: Call) -> Response:
-    """Open a new call's state (entry webhook) and take its first step."""
-    session = db()
-    open_call(session, call)
-    return take_step(call.sid, 0)
+def enter(flow: str, line: Line | None, *, home: bool) -> Response:
+    """Open a new call's state at the root of `flow` (entry webhooks) and take its first step.
+
+    `line` is the line the call is about (the caller's own, or the mailbox
+    called), if provisioned; `home` says whether it is the caller's own line.
+    """
+    sid = call_sid()
+    if sid is None:
+        return twiml(goodbye(default_language()))
+    started = now()
+    open_call(db(), Call(
+        sid=sid,
+        flow=flow,
+        line_id=line.id if line else None,
+        caller=request.form.get("From", "")[:64],
+        home=home,
+        language=line.language if line else default_language(),
+        node=FLOWS[flow].root,
+        context={},
+        step=0,
+        started_at=started,
+        updated_at=started,
+    ))
+    return take_step(sid, 0)
 
 
 def take_step(sid: str, step: int) -> Response:

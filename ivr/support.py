@@ -19,7 +19,6 @@ from ivr.steps import (
     call_sid,
     default_language,
     enter,
-    now,
     register,
     register_destination,
 )
@@ -108,23 +107,8 @@ register_destination("support_desk", support_desk)
 @signed
 def incoming() -> Response:
     """A call to the customer-service number."""
-    sid = call_sid()
-    if sid is None:
-        return twiml(goodbye(default_language()))
     line = voice.home_line()
-    return enter(Call(
-        sid=sid,
-        flow="support",
-        line_id=line.id if line else None,
-        caller=request.form.get("From", "")[:64],
-        home=line is not None,
-        language=line.language if line else default_language(),
-        node="support",
-        context={},
-        step=0,
-        started_at=now(),
-        updated_at=now(),
-    ))
+    return enter("support", line, home=line is not None)
 
 
 @bp.post("/whisper/<sid>")
