@@ -10,7 +10,7 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import cli, database, deposit, observability, voice
+from ivr import api, cli, console, database, deposit, mail, observability, support, voice
 from ivr.config import default_database_url, from_environment, parse_settings
 from store.credentials import Hasher
 from store.models import utcnow
@@ -44,5 +44,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     observability.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(deposit.bp)
+    app.register_blueprint(support.bp)
+    app.register_blueprint(api.bp)
+    console.init_app(app)
+    mail.init_app(app)
     cli.init_app(app)
     return app

@@ -18,11 +18,15 @@ from store.migrate import alembic_config
 db_cli = AppGroup("db", help="Create or upgrade the database schema (Alembic).")
 ivr_cli = AppGroup("ivr", help="Operate the voicemail service.")
 
-ENTRY_POINTS = {"access": "/voice/access", "deposit": "/voice/deposit"}
+ENTRY_POINTS = {
+    "access": "/voice/access",
+    "deposit": "/voice/deposit",
+    "support": "/support/incoming",
+}
 
 
 def init_app(app: Flask) -> None:
-    from ivr import voicemail_cli  # noqa: F401  (adds its commands to ivr_cli)
+    from ivr import console_cli, support_cli, voicemail_cli  # noqa: F401  (add their commands)
 
     app.cli.add_command(db_cli)
     app.cli.add_command(ivr_cli)

@@ -8,6 +8,7 @@ unset. Without that file, the pepper and the session key are required.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,22 @@ def _rounds(value: str) -> int:
     return number
 
 
+def _smtp_url(value: str) -> str:
+    from ivr.mail import parse_smtp_url
+
+    parse_smtp_url(value)
+    return value
+
+
+_DIAL_ADDRESS = re.compile(r"\+[1-9][0-9]{6,14}|client:[A-Za-z0-9_.-]{1,121}|sip:\S{3,250}")
+
+
+def _dial_address(value: str) -> str:
+    if not _DIAL_ADDRESS.fullmatch(value):
+        raise ValueError("expected an E.164 number (+33...), client:NAME or sip:URI")
+    return value
+
+
 # name: (parser, default)
 SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_DATABASE_URL": (str, None),
@@ -69,15 +86,19 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_DEFAULT_LANGUAGE": (_choice("en", "fr", "de"), "en"),
     "IVR_DEFAULT_REGION": (str.upper, "FR"),
     "IVR_LOCKOUT_SECONDS": (_non_negative, 0),
-    "IVR_TEMP_PIN_SECONDS": (_non_negative, 7200),
+    "IVR_TEMP_PIN_SECONDS": (_positive, 7200),
     "IVR_TRUST_CALLER_ID": (_choice("always", "attested"), "always"),
-    "IVR_SUPPORT_DIAL": (str, None),
+    "IVR_SUPPORT_DIAL": (_dial_address, None),
     "IVR_TRUSTED_PROXIES": (_non_negative, 0),
     # Voicemail
     "TWILIO_ACCOUNT_SID": (str, None),
     "IVR_MAX_MESSAGE_SECONDS": (_positive, 180),
     "IVR_MAX_MESSAGES": (_positive, 100),
     "IVR_RETENTION_DAYS": (_positive, 30),
+    # Customer-service console and subscriber e-mail (issue #5)
+    "IVR_CONSOLE_IDLE_SECONDS": (_positive, 900),
+    "IVR_SMTP_URL": (_smtp_url, None),
+    "IVR_MAIL_FROM": (str, "voicemail@localhost"),
     # Production
     "IVR_DATABASE_TIMEOUT": (_seconds, 5.0),
 }

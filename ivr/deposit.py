@@ -15,8 +15,8 @@ from flask import Blueprint, Response, current_app, request, url_for
 from ivr import recordings, voice
 from ivr.database import db
 from ivr.signature import signed
-from ivr.steps import StepContext, call_sid, default_language, enter, now, register
-from ivr.twiml import goodbye, twiml
+from ivr.steps import StepContext, call_sid, enter, register
+from ivr.twiml import twiml
 from store.lines import lookup_line, national_digits
 from store.messages import MAX_URL_LENGTH, Recording, Stored, is_full, store_message
 from store.models import Call, Line
@@ -30,25 +30,9 @@ bp.register_error_handler(Exception, voice.answer_errors)
 @signed
 def deposit() -> Response:
     """An unanswered call forwarded to voicemail: the mailbox is ForwardedFrom, else To."""
-    sid = call_sid()
-    if sid is None:
-        return twiml(goodbye(default_language()))
     mailbox = request.form.get("ForwardedFrom") or request.form.get("To", "")
     line = lookup_line(db(), mailbox, current_app.config["IVR_DEFAULT_REGION"])
-    call = Call(
-        sid=sid,
-        flow="deposit",
-        line_id=line.id if line else None,
-        caller=request.form.get("From", "")[:64],
-        home=False,
-        language=line.language if line else default_language(),
-        node="deposit",
-        context={},
-        step=0,
-        started_at=now(),
-        updated_at=now(),
-    )
-    return enter(call)
+    return enter("deposit", line, home=False)
 
 
 @bp.post("/recording/<int:line_id>")

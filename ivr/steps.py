@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session
 
 from ivr.database import db
 from ivr.observability import note, note_operation
-from ivr.twiml import goodbye, render_turn, twiml
+from ivr.twiml import Destination, goodbye, render_turn, twiml
 from menus import engine
-from menus.flow import End, Record
+from menus.flow import FINAL, Record, Transfer
 from menus.flows import FLOWS
 from store.calls import Claim, claim_step, open_call
 from store.credentials import Hasher
-from store.models import Call
+from store.models import Call, Line
 
 IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 MAX_SID_LENGTH = 64
@@ -47,11 +47,19 @@ class StepContext:
 
 Operation = Callable[[StepContext, str | None], str]
 OPERATIONS: dict[str, Mapping[str, Operation]] = {}
+# How to reach each destination a `Transfer` names (None: cannot be reached now).
+Resolver = Callable[[Call, Transfer], Destination | None]
+DESTINATIONS: dict[str, Resolver] = {}
 
 
 def register(flow: str, operations: Mapping[str, Operation]) -> None:
     """Declare the operations that run a flow's branches and entries."""
     OPERATIONS[flow] = operations
+
+
+def register_destination(name: str, resolve: Resolver) -> None:
+    """Declare how calls reach the destination `name` of a `Transfer`."""
+    DESTINATIONS[name] = resolve
 
 
 def hasher() -> Hasher:
@@ -70,11 +78,30 @@ def call_sid() -> str | None:
     return sid
 
 
-def enter(call: Call) -> Response:
-    """Open a new call's state (entry webhook) and take its first step."""
-    session = db()
-    open_call(session, call)
-    return take_step(call.sid, 0)
+def enter(flow: str, line: Line | None, *, home: bool) -> Response:
+    """Open a new call's state at the root of `flow` (entry webhooks) and take its first step.
+
+    `line` is the line the call is about (the caller's own, or the mailbox
+    called), if provisioned; `home` says whether it is the caller's own line.
+    """
+    sid = call_sid()
+    if sid is None:
+        return twiml(goodbye(default_language()))
+    started = now()
+    open_call(db(), Call(
+        sid=sid,
+        flow=flow,
+        line_id=line.id if line else None,
+        caller=request.form.get("From", "")[:64],
+        home=home,
+        language=line.language if line else default_language(),
+        node=FLOWS[flow].root,
+        context={},
+        step=0,
+        started_at=started,
+        updated_at=started,
+    ))
+    return take_step(sid, 0)
 
 
 def take_step(sid: str, step: int) -> Response:
@@ -115,9 +142,11 @@ def take_step(sid: str, step: int) -> Response:
     call.node = turn.node
     values = {**context.memory, **context.values}
     action = url_for("voice.step", step=call.step)
-    answer = str(render_turn(flow, turn, call.language, values, action))
+    node = flow[turn.node]
+    destination = DESTINATIONS[node.to](call, node) if isinstance(node, Transfer) else None
+    answer = str(render_turn(flow, turn, call.language, values, action, destination))
     call.last_response = answer
-    if isinstance(flow[turn.node], End):
+    if isinstance(node, FINAL):
         call.ended_at = context.now
         context.memory.clear()
     call.context = context.memory

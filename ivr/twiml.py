@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Response
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from menus.catalogue import VOICES, sentence
 from menus.engine import Turn
-from menus.flow import End, Entry, Flow, Menu, Play, Prompt, Record
+from menus.flow import End, Entry, Flow, Menu, Play, Prompt, Record, Transfer
 
 # Seconds of silence before a <Gather> gives up: a key, then a code.
 MENU_TIMEOUT = 6
 ENTRY_TIMEOUT = 8
 # Seconds of silence that end a recording.
 RECORD_TIMEOUT = 5
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a `Transfer` goes: a number, `client:NAME` or `sip:URI`, and our callbacks.
+
+    `whisper_url` is played to whoever answers before the call is bridged;
+    `parameters` reach a `client:` destination with the call.
+    """
+
+    address: str
+    whisper_url: str | None = None
+    action_url: str | None = None
+    parameters: Mapping[str, str] = field(default_factory=dict)
 
 
 def twiml(response: VoiceResponse | str) -> Response:
@@ -40,15 +55,24 @@ def say(
 
 
 def render_turn(
-    flow: Flow, turn: Turn, language: str, values: Mapping[str, Any], action: str
+    flow: Flow, turn: Turn, language: str, values: Mapping[str, Any], action: str,
+    destination: Destination | None = None,
 ) -> VoiceResponse:
-    """The TwiML for where a call now stands: speak, then wait or hang up.
+    """The TwiML for where a call now stands: speak, then wait, put through or hang up.
 
     Every <Gather> is followed by a <Redirect> to the same step, which is what
     the platform does on silence.
     """
     node = flow[turn.node]
     response = VoiceResponse()
+    if isinstance(node, Transfer):
+        say(response, language, [*turn.say, *node.say], values)
+        if destination is None:
+            say(response, language, node.unavailable, values)
+            response.hangup()
+        else:
+            response.append(dial(destination))
+        return response
     if isinstance(node, End):
         say(response, language, [*turn.say, *node.say], values)
         response.hangup()
@@ -88,6 +112,24 @@ def _record(
     )
     response.redirect(action, method="POST")
     return response
+
+
+def dial(destination: Destination) -> Dial:
+    """A <Dial> to a number, a `client:` or a `sip:` address, whispering first."""
+    verb = Dial(action=destination.action_url, method="POST") if destination.action_url \
+        else Dial()
+    address, whisper = destination.address, destination.whisper_url
+    options = {"url": whisper, "method": "POST"} if whisper else {}
+    if address.startswith("client:"):
+        client = verb.client(**options)
+        client.identity(address.removeprefix("client:"))
+        for name, value in destination.parameters.items():
+            client.parameter(name=name, value=value)
+    elif address.startswith("sip:"):
+        verb.sip(address, **options)
+    else:
+        verb.number(address, **options)
+    return verb
 
 
 def goodbye(language: str, key: str = "apology") -> VoiceResponse:

@@ -14,7 +14,7 @@ from ivr.steps import call_sid, default_language, enter, now, register, take_ste
 from ivr.twiml import goodbye, twiml
 from store.calls import end_call
 from store.lines import lookup_line
-from store.models import Call, Line
+from store.models import Line
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -37,24 +37,8 @@ def home_line() -> Line | None:
 @signed
 def access_number() -> Response:
     """A call to the voicemail access number."""
-    sid = call_sid()
-    if sid is None:
-        return twiml(goodbye(default_language()))
     line = home_line()
-    call = Call(
-        sid=sid,
-        flow="access",
-        line_id=line.id if line else None,
-        caller=request.form.get("From", "")[:64],
-        home=line is not None,
-        language=line.language if line else default_language(),
-        node="access",
-        context={},
-        step=0,
-        started_at=now(),
-        updated_at=now(),
-    )
-    return enter(call)
+    return enter("access", line, home=line is not None)
 
 
 @bp.post("/step/<int:step>")

@@ -2,9 +2,10 @@
 
 A flow is a table of nodes. Waiting nodes (`Menu`, `Entry`) speak and wait
 for keys; a `Branch` runs a named operation at once and follows its outcome;
-an `End` speaks and hangs up. A `Record` speaks, records after a beep, and
-runs its operation on the recording. Every move is a `Go`: a target node and
-what to say on the way there.
+an `End` speaks and hangs up; a `Transfer` speaks and puts the call through.
+A `Record` speaks, records after a beep, and runs its operation on the
+recording. Every move is a `Go`: a target node and what to say on the way
+there.
 
 What is said is a tuple of prompts: catalogue keys, or `Play` for a
 recording whose URL is a call value (a greeting, a message).
@@ -115,10 +116,32 @@ class Record:
         yield from (go(t) for t in self.outcomes.values())
 
 
-Node = Menu | Entry | Branch | End | Record
+@dataclass(frozen=True)
+class Transfer:
+    """Says its prompts and puts the call through to the destination named `to`.
+
+    The web layer knows how to reach each destination (a number, a `client:`
+    or `sip:` URI) and tells whoever answers what `label` says about the
+    caller. When the destination cannot be reached, `unavailable` is said and
+    the call ends.
+    """
+
+    name: str
+    say: tuple[str, ...]
+    to: str
+    label: str
+    unavailable: tuple[str, ...]
+
+    def targets(self) -> Iterator[Go]:
+        return iter(())
+
+
+Node = Menu | Entry | Branch | End | Record | Transfer
 WAITING = (Menu, Entry)
 # Nodes that run a named operation.
 OPERATED = (Entry, Branch, Record)
+# Nodes after which the flow takes no more steps.
+FINAL = (End, Transfer)
 
 
 @dataclass(frozen=True)

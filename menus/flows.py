@@ -5,5 +5,6 @@ from collections.abc import Mapping
 from menus.access import ACCESS
 from menus.deposit import DEPOSIT
 from menus.flow import Flow
+from menus.support import SUPPORT
 
-FLOWS: Mapping[str, Flow] = {flow.name: flow for flow in (ACCESS, DEPOSIT)}
+FLOWS: Mapping[str, Flow] = {flow.name: flow for flow in (ACCESS, DEPOSIT, SUPPORT)}

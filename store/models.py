@@ -60,6 +60,7 @@ class Line(Base):
 
     # Whoever loads a line needs its mailbox: one query, not two.
     mailbox: Mapped[Mailbox] = relationship(back_populates="line", uselist=False, lazy="joined")
+    service_pin: Mapped[ServicePin | None] = relationship(back_populates="line", uselist=False)
 
 
 class Mailbox(Base):
@@ -191,3 +192,121 @@ class PhantomStrikes(Base):
     strikes: Mapped[int] = mapped_column(Integer, default=0)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+# -- Support line: service PINs and API keys (SPEC §4.4, §5) -----------------
+
+
+class ServicePin(Base):
+    """A line's service PINs for the support line, and their failure count.
+
+    Both PINs are stored like the secret code (peppered bcrypt), never in
+    clear. `failures` counts consecutive wrong PINs across calls and doors;
+    the third sets `locked_at`, and only an adviser clears it.
+    """
+
+    __tablename__ = "service_pins"
+
+    line_id: Mapped[int] = mapped_column(
+        ForeignKey("lines.id", ondelete="CASCADE"), primary_key=True
+    )
+    permanent_hash: Mapped[str | None] = mapped_column(String(60))
+    permanent_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    temporary_hash: Mapped[str | None] = mapped_column(String(60))
+    temporary_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    line: Mapped[Line] = relationship(back_populates="service_pin")
+
+
+class ApiKey(Base):
+    """A bearer key for the JSON API; only a keyed hash of it is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+
+
+# --- Customer-service console (issue #5): advisers, their sessions, the mail outbox ---
+
+
+class Adviser(Base):
+    """A customer-service account for the console (SPEC §5).
+
+    The password is stored like a code (peppered bcrypt, bound to the
+    username). The TOTP secret is pending until its first code is confirmed.
+    """
+
+    __tablename__ = "advisers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(60))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The last accepted TOTP time step: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ConsoleSession(Base):
+    """A console sign-in, kept on the server so sign-out and timeouts end it there.
+
+    The cookie holds a random token; only its SHA-256 is stored. `stage` is
+    "totp" (password accepted), "password" (must choose a new password) or
+    "active".
+    """
+
+    __tablename__ = "console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    adviser_id: Mapped[int] = mapped_column(
+        ForeignKey("advisers.id", ondelete="CASCADE"), index=True
+    )
+    stage: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    adviser: Mapped[Adviser] = relationship()
+
+
+class LoginThrottle(Base):
+    """Consecutive failed console sign-ins per username typed, known or not."""
+
+    __tablename__ = "console_login_throttle"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(Base):
+    """An e-mail to a subscriber, waiting for the mail transport (never shown in the console).
+
+    The body may hold a temporary PIN: it is erased once sent, and a message
+    past `expires_at` is dropped unsent.
+    """
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    line_number: Mapped[str | None] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from store import audit
+from store import audit, outbox
 from store.models import AuditEntry, Line
 from store.support import recent_verified_call
 
@@ -22,7 +22,8 @@ def reset_mailbox(
 
     Needs a reason. Without a support call on the line verified in the last
     two hours, the adviser must confirm an override, and the entry says so.
-    The caller commits.
+    The subscriber's notice is queued in the same transaction, so every door
+    (console, CLI) sends it. The caller commits.
     """
     reason = (reason or "").strip()
     if not reason:
@@ -40,6 +41,7 @@ def reset_mailbox(
     mailbox.strikes = 0
     mailbox.locked_at = None
     mailbox.ask_code_on_fixed_line = True
+    outbox.queue_reset_notice(session, line, now)
     return audit.record(
         session, actor, "mailbox.reset", now,
         line_number=line.number, reason=reason, override=verified is None,

@@ -10,7 +10,7 @@ import ivr.voice  # noqa: F401  (registers the operations of each flow)
 from ivr.steps import OPERATIONS
 from menus.catalogue import CATALOGUES
 from menus.engine import MAX_REPEATS
-from menus.flow import OPERATED, WAITING, Branch, End, Flow, Menu, go
+from menus.flow import FINAL, OPERATED, WAITING, Branch, Flow, Menu, go
 from menus.flows import FLOWS
 
 
@@ -42,8 +42,9 @@ def test_every_node_is_reachable_from_the_root(flow):
 
 
 def test_every_waiting_node_has_a_no_input_and_a_wrong_key_exit(flow):
-    # Silence and wrong keys repeat the node, then lead to the flow's goodbye.
-    assert isinstance(flow[flow.goodbye], End)
+    # Silence and wrong keys repeat the node, then lead to the flow's goodbye
+    # (a hang-up, or for the support line an adviser).
+    assert isinstance(flow[flow.goodbye], FINAL)
     assert flow.not_understood in CATALOGUES["en"]
     assert MAX_REPEATS >= 1
     for node in flow.nodes.values():
@@ -71,6 +72,7 @@ def test_every_prompt_exists_in_every_language(flow):
     keys: set[str] = set()
     for node in flow.nodes.values():
         keys.update(p for p in getattr(node, "say", ()) if isinstance(p, str))
+        keys.update(getattr(node, "unavailable", ()))
         for move in node.targets():
             keys.update(p for p in move.say if isinstance(p, str))
     for language, catalogue in CATALOGUES.items():

@@ -66,4 +66,18 @@ PROMPTS = {
     "und drücken Sie dann die Rautetaste.",
     "greeting_review": "Um diese Ansage zu behalten, drücken Sie die 1. "
     "Um sie neu aufzunehmen, drücken Sie die 2.",
+    # Support line: service PIN (SPEC §4.4)
+    "enter_service_pin": "Bitte geben Sie Ihre Service-PIN ein, gefolgt von der Rautetaste.",
+    "enter_customer_number": "Bitte geben Sie Ihre Kundennummer ein, "
+    "gefolgt von der Rautetaste.",
+    "identity_confirmed": "Vielen Dank, Ihre Identität ist bestätigt.",
+    "pin_not_valid": "Diese PIN ist nicht gültig.",
+    "identity_not_confirmed": "Wir konnten Ihre Identität nicht bestätigen.",
+    "connect_adviser": "Bitte bleiben Sie am Apparat, ein Berater übernimmt Ihren Anruf.",
+    "support_unavailable": "Der Kundenservice kann Ihren Anruf im Moment nicht annehmen. "
+    "Bitte rufen Sie später wieder an. Auf Wiederhören.",
+    # Support line: what the adviser hears before the call is put through
+    "whisper_verified_permanent": "Anrufer mit permanenter PIN bestätigt.",
+    "whisper_verified_temporary": "Anrufer mit temporärer PIN bestätigt.",
+    "whisper_unverified": "Anrufer nicht bestätigt.",
 }

@@ -60,4 +60,17 @@ PROMPTS = {
     "To go back to the standard greeting, press 2.",
     "greeting_record": "Please record your greeting after the tone, then press the hash key.",
     "greeting_review": "To keep this greeting, press 1. To record it again, press 2.",
+    # Support line: service PIN (SPEC §4.4)
+    "enter_service_pin": "Please enter your service PIN followed by the hash key.",
+    "enter_customer_number": "Please enter your customer number followed by the hash key.",
+    "identity_confirmed": "Thank you, your identity is confirmed.",
+    "pin_not_valid": "This PIN is not valid.",
+    "identity_not_confirmed": "We could not confirm your identity.",
+    "connect_adviser": "Please hold, an adviser will take your call.",
+    "support_unavailable": "Customer service cannot take your call at the moment. "
+    "Please try again later. Goodbye.",
+    # Support line: what the adviser hears before the call is put through
+    "whisper_verified_permanent": "Verified caller, by permanent PIN.",
+    "whisper_verified_temporary": "Verified caller, by temporary PIN.",
+    "whisper_unverified": "Unverified caller.",
 }

@@ -64,4 +64,18 @@ PROMPTS = {
     "puis tapez sur la touche dièse.",
     "greeting_review": "Pour conserver cette annonce, tapez 1. "
     "Pour l'enregistrer à nouveau, tapez 2.",
+    # Support line: service PIN (SPEC §4.4)
+    "enter_service_pin": "Veuillez composer votre code PIN de service "
+    "suivi de la touche dièse.",
+    "enter_customer_number": "Veuillez composer votre numéro client suivi de la touche dièse.",
+    "identity_confirmed": "Merci, votre identité est confirmée.",
+    "pin_not_valid": "Ce code PIN n'est pas valide.",
+    "identity_not_confirmed": "Nous n'avons pas pu confirmer votre identité.",
+    "connect_adviser": "Veuillez patienter, un conseiller va prendre votre appel.",
+    "support_unavailable": "Le service client ne peut pas prendre votre appel pour le "
+    "moment. Veuillez rappeler plus tard. Au revoir.",
+    # Support line: what the adviser hears before the call is put through
+    "whisper_verified_permanent": "Appelant vérifié par son code PIN permanent.",
+    "whisper_verified_temporary": "Appelant vérifié par un code PIN temporaire.",
+    "whisper_unverified": "Appelant non vérifié.",
 }

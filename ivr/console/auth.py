@@ -1,0 +1,149 @@
+"""Signing in to the console: password, then TOTP (enrolled at first), then a new password.
+
+Each stage is a server-side session under a new token. Failures at either
+factor count against the username typed (known or not, so accounts cannot
+be probed): five in a row lock it for fifteen minutes. Every failure, lock
+and successful sign-in is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import segno
+from flask import current_app, flash, redirect, render_template, session, url_for
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from ivr.console import adviser, bp, console_session, now, start_stage
+from ivr.console.forms import NewPasswordForm, SecondFactorForm, SignInForm
+from ivr.database import db
+from store import advisers, audit, signin
+from store.credentials import Hasher
+
+
+def _hasher() -> Hasher:
+    return current_app.extensions["ivr.hasher"]
+
+
+def _locked_message() -> str:
+    return ("Too many failed sign-ins for this username: it is locked for "
+            f"{signin.LOCK_DURATION.seconds // 60} minutes. Ask a supervisor if you need help now.")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | tuple[str, int] | Response:
+    """Username and password."""
+    form = SignInForm()
+    if not form.validate_on_submit():
+        return render_template("console/login.html", form=form)
+    store, moment = db(), now()
+    username = advisers.normalise_username(form.username.data or "")
+    until = signin.locked_until(store, username, moment)
+    if until is not None:
+        audit.record(store, f"adviser:{username}", "console.login_failed", moment, step="locked")
+        store.commit()
+        flash(_locked_message(), "error")
+        return render_template("console/login.html", form=form), 429
+    account = advisers.find_adviser(store, username)
+    right = advisers.password_matches(_hasher(), account, form.password.data or "")
+    if account is None or not right or account.disabled_at is not None:
+        locked = signin.record_failure(store, username, moment, step="password")
+        store.commit()
+        flash(_locked_message() if locked else "Wrong username or password.", "error")
+        return render_template("console/login.html", form=form), 401
+    token = signin.open_session(store, account, signin.TOTP, moment)
+    store.commit()
+    start_stage(token)
+    return redirect(url_for("console.second_factor"))
+
+
+def _qr_svg(uri: str) -> Markup:
+    """The enrolment QR code as inline SVG (made here, no outside service)."""
+    svg = segno.make(uri, error="m").svg_inline(scale=5, border=2, dark="#000", light="#fff")
+    return Markup(svg)  # paths only: no text of the URI goes into the SVG
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_factor() -> str | Response:
+    """The TOTP code; at the first sign-in, enrol the authenticator first."""
+    form, store, account = SecondFactorForm(), db(), adviser()
+    enrolling = not account.totp_confirmed
+    if enrolling:
+        advisers.pending_totp_secret(account)
+        store.commit()
+    if form.validate_on_submit():
+        if advisers.check_totp(account, (form.code.data or "").strip(), now()):
+            return _second_factor_passed(enrolling)
+        if signin.record_failure(store, account.username, now(), step="totp"):
+            signin.end_session(store, console_session(), now())
+            store.commit()
+            session.clear()
+            flash(_locked_message(), "error")
+            return redirect(url_for("console.login"))
+        store.commit()
+        flash("That code is not right. Type the code your app shows now.", "error")
+    enrolment = None
+    if enrolling:
+        uri = advisers.totp_uri(account)
+        enrolment = {"qr": _qr_svg(uri), "secret": account.totp_secret}
+    return render_template("console/second_factor.html", form=form, enrolment=enrolment)
+
+
+def _second_factor_passed(enrolled: bool) -> Response:
+    store, account, moment = db(), adviser(), now()
+    if enrolled:
+        audit.record(store, advisers.actor_name(account), "adviser.totp_enrolled", moment)
+    if account.must_change_password:
+        token = signin.advance(store, console_session(), signin.NEW_PASSWORD, moment)
+        store.commit()
+        start_stage(token)
+        return redirect(url_for("console.new_password"))
+    return _signed_in()
+
+
+def _signed_in() -> Response:
+    """The sign-in is complete: a fresh session identifier, audited."""
+    store, account, moment = db(), adviser(), now()
+    token = signin.advance(store, console_session(), signin.ACTIVE, moment)
+    signin.clear_failures(store, account.username)
+    account.last_login_at = moment
+    audit.record(store, advisers.actor_name(account), "console.login", moment)
+    store.commit()
+    start_stage(token)
+    return redirect(url_for("console.home"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def new_password() -> str | Response:
+    """Choose a new password: required after a one-time password, optional later."""
+    form, store, account = NewPasswordForm(), db(), adviser()
+    forced = console_session().stage == signin.NEW_PASSWORD
+    if form.validate_on_submit():
+        current = form.current.data or ""
+        if not forced and not advisers.password_matches(_hasher(), account, current):
+            flash("The current password is not right.", "error")
+        else:
+            try:
+                advisers.change_password(store, _hasher(), account, form.password.data or "",
+                                         now=now())
+            except advisers.AccountError as error:
+                flash(f"Not saved: {error}.", "error")
+            else:
+                if forced:
+                    return _signed_in()
+                store.commit()
+                flash("Your new password is saved.", "success")
+                return redirect(url_for("console.home"))
+    return render_template("console/new_password.html", form=form, forced=forced)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Sign out: the session ends on the server, not just in the browser."""
+    store = db()
+    signin.end_session(store, console_session(), now())
+    audit.record(store, advisers.actor_name(adviser()), "console.logout", now())
+    store.commit()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("console.login"))
+

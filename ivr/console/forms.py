@@ -1,0 +1,53 @@
+"""The console's forms; each carries a CSRF token (Flask-WTF)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+
+from store.advisers import MAX_PASSWORD_LENGTH, ROLES
+
+
+class SignInForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField("6-digit code from your authenticator app", validators=[
+        DataRequired(), Regexp(r"^\s*[0-9]{6}\s*$", message="Type the 6 digits.")])
+
+
+class NewPasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[Length(max=256)])
+    password = PasswordField("New password (at least 12 characters)", validators=[
+        DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    confirm = PasswordField("New password again", validators=[
+        DataRequired(), EqualTo("password", message="The two passwords differ.")])
+
+
+class SearchForm(FlaskForm):
+    # A GET form: no CSRF needed to read, and the number stays in the address bar.
+    class Meta:
+        csrf = False
+
+    number = StringField("Line number or customer number", validators=[
+        DataRequired(), Length(max=40)])
+
+
+class ResetForm(FlaskForm):
+    reason = StringField("Reason (required, kept in the audit log)", validators=[
+        DataRequired(message="A reset needs a reason."), Length(max=500)])
+    override = BooleanField("No verified support call in the last two hours: reset anyway")
+
+
+class PinCheckForm(FlaskForm):
+    pin = PasswordField("PIN the caller reads out", validators=[
+        DataRequired(), Regexp(r"^\s*[0-9]{4,8}\s*$", message="A PIN has 4 to 8 digits.")])
+
+
+class NewAdviserForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(min=2, max=64)])
+    role = RadioField("Role", choices=[SelectChoice(role) for role in ROLES], default="adviser")

@@ -1,0 +1,40 @@
+"""`flask ivr add-adviser` and `flask ivr send-mail`: console accounts and the mail outbox."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from ivr import mail
+from ivr.cli import ivr_cli
+from store import advisers
+
+
+@ivr_cli.command("add-adviser")
+@click.argument("username")
+@click.option("--role", type=click.Choice(advisers.ROLES), default="adviser", show_default=True)
+def add_adviser_command(username: str, role: str) -> None:
+    """Create a console account; prints its one-time password once."""
+    now = current_app.config["IVR_CLOCK"]()
+    with current_app.extensions["ivr.sessions"]() as session:
+        try:
+            account, password = advisers.create_adviser(
+                session, current_app.extensions["ivr.hasher"], username, role,
+                actor="cli", now=now)
+        except advisers.AccountError as error:
+            raise click.ClickException(str(error)) from None
+        session.commit()
+    click.echo(f"{account.role} {account.username} added.")
+    click.echo(f"One-time password (shown once): {password}")
+    click.echo("Sign in at /console: choose a new password and set up an authenticator app.")
+
+
+@ivr_cli.command("send-mail")
+def send_mail_command() -> None:
+    """Send the e-mails waiting in the outbox through IVR_SMTP_URL."""
+    if not current_app.config.get("IVR_SMTP_URL"):
+        raise click.ClickException("IVR_SMTP_URL is not set: mail stays in the outbox")
+    done = mail.deliver(current_app)
+    click.echo(f"{done.sent} sent, {done.expired} expired unsent, {done.failed} failed")
+    if done.failed:
+        raise SystemExit(1)

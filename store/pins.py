@@ -1,0 +1,292 @@
+"""Service PINs for the support line (SPEC §4.4): one set of operations for
+the phone, the adviser console, the JSON API and the CLI.
+
+A permanent PIN (4 to 8 digits, chosen by the subscriber) verifies only a
+call from its own line. A temporary PIN (six random digits, short-lived,
+replaced by the next one) verifies from the line, or from anywhere once the
+caller has given the customer number. Failures are counted per line like
+the secret code's strikes: one UPDATE takes the failure (and locks on the
+third) and is committed before bcrypt runs, so concurrent calls never test
+more than three PINs per lock cycle. Only an adviser clears the lock.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from store import audit
+from store.credentials import Hasher, is_ascii_digits, weakness
+from store.models import Line, ServicePin, SupportCall
+
+PERMANENT_PURPOSE = "service-pin"
+TEMPORARY_PURPOSE = "service-pin-temporary"
+MIN_LENGTH = 4
+MAX_LENGTH = 8
+TEMPORARY_LENGTH = 6
+MAX_FAILURES = 3
+
+PERMANENT = "permanent"
+TEMPORARY = "temporary"
+
+
+class PinRefused(ValueError):
+    """A proposed permanent PIN breaks the rules; `reason` says which."""
+
+    MESSAGES = {
+        "length": f"a service PIN has {MIN_LENGTH} to {MAX_LENGTH} digits",
+        "digits": "a service PIN is made of the digits 0-9 only",
+        "repeated": "a PIN of one repeated digit is too easy to guess",
+        "sequence": "a PIN of ascending or descending digits is too easy to guess",
+        "common": "this PIN is among the most common ones",
+        "line_number": "a PIN may not be the end of the line number",
+        "current": "the new PIN must differ from the current one",
+    }
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(self.MESSAGES.get(reason, reason))
+        self.reason = reason
+
+
+class PinCheck(enum.Enum):
+    """The outcome of checking a service PIN."""
+
+    VERIFIED_PERMANENT = PERMANENT
+    VERIFIED_TEMPORARY = TEMPORARY
+    WRONG = "wrong"
+    LOCKED = "locked"
+
+    @property
+    def verified(self) -> bool:
+        return self in (PinCheck.VERIFIED_PERMANENT, PinCheck.VERIFIED_TEMPORARY)
+
+
+@dataclass(frozen=True)
+class IssuedPin:
+    """A temporary PIN as issued: shown once, never stored in clear."""
+
+    pin: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class PinState:
+    """What may be known about a line's service PINs: never a secret."""
+
+    permanent_active: bool
+    temporary_expires_at: datetime | None
+    failures: int
+    locked: bool
+
+    @property
+    def kinds(self) -> list[str]:
+        """The PIN kinds that would verify a caller now."""
+        active = [PERMANENT] if self.permanent_active else []
+        return active + ([TEMPORARY] if self.temporary_expires_at else [])
+
+
+def plausible(pin: str) -> bool:
+    """Whether `pin` could be some service PIN at all (digits, 4 to 8 of them)."""
+    return is_ascii_digits(pin) and MIN_LENGTH <= len(pin) <= MAX_LENGTH
+
+
+def pin_state(line: Line, now: datetime) -> PinState:
+    """The line's PIN state as of `now` (an expired temporary PIN is not active)."""
+    row = line.service_pin
+    if row is None:
+        return PinState(False, None, 0, False)
+    expires = row.temporary_expires_at
+    live = row.temporary_hash is not None and expires is not None and now < expires
+    return PinState(row.permanent_hash is not None, expires if live else None,
+                    row.failures, row.failures >= MAX_FAILURES)
+
+
+def _row(session: Session, line: Line) -> ServicePin:
+    """The line's PIN row, created if missing (safely under concurrent calls)."""
+    if line.service_pin is None:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(
+            insert(ServicePin).values(line_id=line.id, failures=0)
+            .on_conflict_do_nothing(index_elements=["line_id"])
+        )
+        session.refresh(line, ["service_pin"])
+    assert line.service_pin is not None
+    return line.service_pin
+
+
+def set_permanent_pin(
+    session: Session, hasher: Hasher, line: Line, pin: str, *, actor: str, now: datetime
+) -> None:
+    """Store the subscriber's permanent PIN, or raise PinRefused; the caller commits."""
+    if not is_ascii_digits(pin):
+        raise PinRefused("digits" if pin else "length")
+    if not MIN_LENGTH <= len(pin) <= MAX_LENGTH:
+        raise PinRefused("length")
+    reason = weakness(pin, line.number)
+    if reason:
+        raise PinRefused(reason)
+    row = _row(session, line)
+    if row.permanent_hash and hasher.verify(PERMANENT_PURPOSE, line.number, pin,
+                                            row.permanent_hash):
+        raise PinRefused("current")
+    row.permanent_hash = hasher.hash(PERMANENT_PURPOSE, line.number, pin)
+    row.permanent_set_at = now
+    audit.record(session, actor, "service_pin.set", now, line_number=line.number,
+                 length=len(pin))
+
+
+def _random_pin(line: Line) -> str:
+    """Six random digits that the weak-PIN rules would not refuse."""
+    while True:
+        pin = "".join(secrets.choice("0123456789") for _ in range(TEMPORARY_LENGTH))
+        if not weakness(pin, line.number):
+            return pin
+
+
+def issue_temporary_pin(
+    session: Session, hasher: Hasher, line: Line, *, actor: str, now: datetime,
+    ttl_seconds: int,
+) -> IssuedPin:
+    """Replace the line's temporary PIN with a new one; the caller commits.
+
+    The failure count and any lock stay as they are: a fresh PIN must not
+    give a guesser three more tries.
+    """
+    if ttl_seconds <= 0:
+        raise ValueError("a temporary PIN needs a lifetime of at least one second")
+    row = _row(session, line)
+    pin = _random_pin(line)
+    expires_at = now + timedelta(seconds=ttl_seconds)
+    row.temporary_hash = hasher.hash(TEMPORARY_PURPOSE, line.number, pin)
+    row.temporary_expires_at = expires_at
+    audit.record(session, actor, "service_pin.temporary_issued", now, line_number=line.number,
+                 expires_at=expires_at.isoformat())
+    return IssuedPin(pin, expires_at)
+
+
+def credential_reset(session: Session, line: Line, *, actor: str, now: datetime) -> None:
+    """The account's password was reset: disable the permanent PIN; the caller commits.
+
+    A temporary PIN issued before the reset may have gone to whoever held the
+    old credentials, so it is revoked too.
+    """
+    row = _row(session, line)
+    had = {"permanent": row.permanent_hash is not None,
+           "temporary": pin_state(line, now).temporary_expires_at is not None}
+    row.permanent_hash = None
+    row.permanent_set_at = now
+    row.temporary_hash = None
+    row.temporary_expires_at = None
+    audit.record(session, actor, "service_pin.credential_reset", now, line_number=line.number,
+                 disabled_permanent=had["permanent"], revoked_temporary=had["temporary"])
+
+
+def _take_failure(session: Session, line_id: int, now: datetime) -> int | None:
+    """Count one more PIN attempt; the new count, or None if already locked."""
+    failures = ServicePin.failures + 1
+    return session.execute(
+        update(ServicePin)
+        .where(ServicePin.line_id == line_id, ServicePin.failures < MAX_FAILURES)
+        .values(failures=failures,
+                locked_at=case((failures >= MAX_FAILURES, now), else_=ServicePin.locked_at))
+        .returning(ServicePin.failures),
+        execution_options={"synchronize_session": False},
+    ).scalar_one_or_none()
+
+
+def _matching_kind(
+    hasher: Hasher, line: Line, row: ServicePin, pin: str, *, from_own_line: bool,
+    now: datetime,
+) -> str | None:
+    """Which PIN kind `pin` is, among those allowed here; bcrypt runs either way."""
+    if from_own_line and hasher.verify(PERMANENT_PURPOSE, line.number, pin, row.permanent_hash):
+        return PERMANENT
+    expires = row.temporary_expires_at
+    temporary = row.temporary_hash if expires is not None and now < expires else None
+    if hasher.verify(TEMPORARY_PURPOSE, line.number, pin, temporary):
+        return TEMPORARY
+    return None
+
+
+def check_service_pin(
+    session: Session, hasher: Hasher, line: Line, pin: str, *, from_own_line: bool,
+    now: datetime, actor: str = "phone",
+) -> PinCheck:
+    """Check a PIN given for `line`, failure first (committed before bcrypt).
+
+    Text that cannot be a PIN at all (not 4 to 8 ASCII digits) is WRONG
+    without counting. A right PIN clears the count unless other failures
+    came meanwhile; the third failure locks and is audited in the caller's
+    transaction (the caller commits).
+    """
+    if not plausible(pin):
+        return PinCheck.WRONG
+    row = _row(session, line)
+    failures = _take_failure(session, line.id, now)
+    session.commit()
+    if failures is None:
+        check_unknown_customer(hasher, pin)  # a lock takes as long as a wrong PIN
+        return PinCheck.LOCKED
+    session.refresh(row)
+    kind = _matching_kind(hasher, line, row, pin, from_own_line=from_own_line, now=now)
+    if kind is None:
+        if failures < MAX_FAILURES:
+            return PinCheck.WRONG
+        audit.record(session, actor, "service_pin.locked", now, line_number=line.number,
+                     failures=failures)
+        return PinCheck.LOCKED
+    # Clear the count this check took, unless other failures came meanwhile:
+    # a lock they set stays.
+    session.execute(
+        update(ServicePin)
+        .where(ServicePin.line_id == line.id, ServicePin.failures == failures)
+        .values(failures=0, locked_at=None),
+        execution_options={"synchronize_session": False},
+    )
+    session.refresh(row)
+    return PinCheck(kind)
+
+
+def check_unknown_customer(hasher: Hasher, pin: str) -> None:
+    """Spend the time of a real check for a customer number that does not exist."""
+    if plausible(pin):
+        hasher.verify(TEMPORARY_PURPOSE, "", pin, None)
+
+
+def clear_pin_lock(session: Session, line: Line, *, actor: str, now: datetime) -> None:
+    """An adviser clears the failure count and the lock; the caller commits."""
+    row = _row(session, line)
+    session.refresh(row)
+    audit.record(session, actor, "service_pin.lock_cleared", now, line_number=line.number,
+                 failures=row.failures, was_locked=row.failures >= MAX_FAILURES)
+    row.failures = 0
+    row.locked_at = None
+
+
+def record_support_outcome(
+    session: Session, sid: str, line: Line | None, caller: str, verified_by: str | None,
+    now: datetime,
+) -> SupportCall:
+    """Store (or update) a support call's outcome by CallSid; the caller commits."""
+    call = session.get(SupportCall, sid)
+    if call is None:
+        call = SupportCall(sid=sid, caller=caller[:64], started_at=now)
+        session.add(call)
+    call.line_id = line.id if line is not None else None
+    call.verified_by = verified_by
+    call.verified_at = now if verified_by else None
+    return call
+
+
+def line_for_customer(session: Session, customer_number: str) -> Line | None:
+    """The line of the account with this customer number, if any."""
+    if not customer_number:
+        return None
+    return session.scalar(select(Line).where(Line.customer_number == customer_number))

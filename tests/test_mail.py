@@ -1,0 +1,176 @@
+"""Subscriber e-mail: the outbox, and delivery to a real local SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import timedelta
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from ivr.config import ConfigError, parse_settings
+from ivr.mail import parse_smtp_url
+from store import outbox
+from store.models import Line, OutboxMessage
+from store.resets import reset_mailbox
+from tests.conftest import HOME
+from tests.server import free_port
+
+
+class Inbox:
+    """An aiosmtpd handler keeping what it receives."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.messages: list[tuple[str, list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's name)
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    """A local SMTP server on a free loopback port."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.url = f"smtp://127.0.0.1:{controller.port}"
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def settings(settings, request):
+    """IVR_SMTP_URL points at the test's SMTP server when the test uses `smtp`."""
+    if "smtp" in request.fixturenames:
+        settings = {**settings, "IVR_SMTP_URL": request.getfixturevalue("smtp").url,
+                    "IVR_MAIL_FROM": "Voicemail <voicemail@operator.example>"}
+    return settings
+
+
+def _reset(app, session, **line_fields):
+    line = session.scalars(select(Line)).one()
+    for name, value in line_fields.items():
+        setattr(line, name, value)
+    reset_mailbox(session, line, actor="cli:ops", reason="locked out", override=True,
+                  now=app.config["IVR_CLOCK"]())
+
+
+def test_reset_notice_goes_out_after_commit(app, session, make_line, smtp):
+    make_line(email="sub@example.com", language="fr")
+    _reset(app, session)
+    assert smtp.messages == []  # nothing leaves before the reset is committed
+    session.commit()
+    [(sender, recipients, message)] = smtp.messages
+    assert (sender, recipients) == ("voicemail@operator.example", ["sub@example.com"])
+    assert message["Subject"] == "Votre code secret de messagerie a été réinitialisé"
+    assert HOME in message.get_content() and "ligne fixe" in message.get_content()
+    stored = session.scalars(select(OutboxMessage)).one()
+    session.refresh(stored)
+    assert stored.sent_at is not None and stored.body is None
+
+
+def test_the_cli_reset_sends_the_notice_too(app, session, make_line, runner, smtp):
+    make_line(email="sub@example.com")
+    result = runner.invoke(args=["ivr", "reset-mailbox", HOME, "--reason", "asked by phone",
+                                 "--override"])
+    assert result.exit_code == 0, result.output
+    [(_, recipients, message)] = smtp.messages
+    assert recipients == ["sub@example.com"]
+    assert message["Subject"] == "Your voicemail secret code was reset"
+
+
+def test_a_rolled_back_reset_sends_nothing(app, session, make_line, smtp):
+    make_line(email="sub@example.com")
+    _reset(app, session)
+    session.rollback()
+    session.commit()
+    assert smtp.messages == [] and session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_without_smtp_mail_waits_in_the_outbox(app, session, make_line, runner):
+    make_line(email="sub@example.com")
+    _reset(app, session)
+    session.commit()
+    waiting = session.scalars(select(OutboxMessage)).one()
+    assert waiting.sent_at is None and "reset the voicemail" in waiting.body
+    result = runner.invoke(args=["ivr", "send-mail"])
+    assert result.exit_code != 0 and "IVR_SMTP_URL is not set" in result.output
+
+
+def test_no_address_on_file_no_mail(app, session, make_line, smtp):
+    make_line()
+    _reset(app, session)
+    session.commit()
+    assert session.scalars(select(OutboxMessage)).all() == [] and smtp.messages == []
+
+
+def test_send_mail_retries_what_could_not_be_sent(app, session, make_line, runner, smtp):
+    make_line(email="sub@example.com")
+    line = session.scalars(select(Line)).one()
+    app.config["IVR_SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}"  # nobody listens there
+    outbox.queue_reset_notice(session, line, app.config["IVR_CLOCK"]())
+    session.commit()
+    failed = session.scalars(select(OutboxMessage)).one()
+    session.refresh(failed)
+    assert failed.sent_at is None and failed.attempts == 1
+    assert "cannot reach" in failed.last_error and smtp.messages == []
+    app.config["IVR_SMTP_URL"] = smtp.url
+    result = runner.invoke(args=["ivr", "send-mail"])
+    assert result.exit_code == 0 and "1 sent" in result.output
+    assert [recipients for _, recipients, _ in smtp.messages] == [["sub@example.com"]]
+
+
+def test_a_message_is_sent_by_one_transport_only(app, session, make_line, runner, smtp):
+    make_line(email="sub@example.com")
+    line = session.scalars(select(Line)).one()
+    now = app.config["IVR_CLOCK"]()
+    message = outbox.queue_reset_notice(session, line, now)
+    assert message is not None
+    session.info.pop(outbox.QUEUED)
+    session.commit()
+    with app.extensions["ivr.sessions"]() as other:
+        theirs = other.get(OutboxMessage, message.id)
+        assert theirs is not None
+        assert outbox.claim(other, theirs, now)  # another worker is sending it
+        assert not outbox.claim(session, message, now)
+        result = runner.invoke(args=["ivr", "send-mail"])
+        assert result.exit_code == 0 and "0 sent" in result.output and smtp.messages == []
+
+
+def test_an_expired_temporary_pin_is_never_sent(app, session, make_line, runner, smtp):
+    make_line(email="sub@example.com")
+    line = session.scalars(select(Line)).one()
+    now = app.config["IVR_CLOCK"]()
+    outbox.queue_temporary_pin(session, line, "482913", now - timedelta(seconds=1), now)
+    session.info.pop(outbox.QUEUED)  # as if the transport had been down until now
+    session.commit()
+    result = runner.invoke(args=["ivr", "send-mail"])
+    assert result.exit_code == 0 and "1 expired" in result.output
+    assert smtp.messages == []
+    stored = session.scalars(select(OutboxMessage)).one()
+    session.refresh(stored)
+    assert stored.body is None and stored.sent_at is not None
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("smtp://mail.example:2525", ("smtp", "mail.example", 2525, None, None)),
+    ("smtps://user:s3cr%40t@mail.example", ("smtps", "mail.example", 465, "user", "s3cr@t")),
+    ("smtp+starttls://u:s3cret@mail.example", ("smtp+starttls", "mail.example", 587, "u",
+                                               "s3cret")),
+])
+def test_smtp_urls(url, expected):
+    server = parse_smtp_url(url)
+    assert (server.scheme, server.host, server.port, server.username, server.password) == expected
+    assert "s3cr" not in repr(server)
+
+
+@pytest.mark.parametrize("url", ["http://mail.example", "smtp://", "mail.example:25"])
+def test_bad_smtp_urls_are_refused_at_start(url):
+    with pytest.raises(ConfigError, match="IVR_SMTP_URL"):
+        parse_settings({"IVR_SMTP_URL": url})
