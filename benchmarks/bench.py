@@ -37,18 +37,20 @@ CODED_LINES = 32  # one per concurrent code caller: a line's strikes are its own
 
 def settings(url: str) -> dict[str, object]:
     return {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": load.TOKEN, "IVR_PIN_PEPPER": PEPPER,
-            "IVR_SECRET_KEY": "bench", "IVR_BCRYPT_ROUNDS": ROUNDS}
+            "IVR_SECRET_KEY": "bench", "IVR_BCRYPT_ROUNDS": ROUNDS,
+            "IVR_SUPPORT_DIAL": "+33199000000"}
 
 
-def database(lines: int, coded: int, postgres: str | None) -> Provisioned:
+def database(lines: int, coded: int, postgres: str | None, with_pins: bool = False
+             ) -> Provisioned:
     """A fresh copy of the provisioned database for `lines` (built once, kept as a template)."""
-    name = f"lines-{lines}-coded-{coded}-cost-{ROUNDS}"
+    name = f"lines-{lines}-coded-{coded}{'-pins' if with_pins else ''}-cost-{ROUNDS}"
     if postgres:
-        return _postgres_database(postgres, name.replace("-", "_"), lines, coded)
+        return _postgres_database(postgres, name.replace("-", "_"), lines, coded, with_pins)
     template = RESULTS / f"{name}.sqlite3"
     if not template.with_suffix(".done").exists():
         template.unlink(missing_ok=True)
-        _provision(f"sqlite:///{template}", lines, coded)
+        _provision(f"sqlite:///{template}", lines, coded, with_pins)
         template.with_suffix(".done").touch()
     upgrade(f"sqlite:///{template}")  # the schema may have moved on since it was built
     copy = RESULTS / f"run-{lines}.sqlite3"
@@ -58,7 +60,8 @@ def database(lines: int, coded: int, postgres: str | None) -> Provisioned:
     return plan(f"sqlite:///{copy}", lines, coded)
 
 
-def _postgres_database(server: str, name: str, lines: int, coded: int) -> Provisioned:
+def _postgres_database(server: str, name: str, lines: int, coded: int, with_pins: bool
+                       ) -> Provisioned:
     """The same on PostgreSQL: a template database, cloned for each run."""
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     template, run = f"ivr_bench_{name}", f"ivr_bench_run_{lines}"
@@ -67,7 +70,7 @@ def _postgres_database(server: str, name: str, lines: int, coded: int) -> Provis
             text("SELECT count(*) FROM pg_database WHERE datname = :name"), {"name": template})
         if not exists:
             connection.execute(text(f'CREATE DATABASE "{template}"'))
-            _provision(_on(server, template), lines, coded)
+            _provision(_on(server, template), lines, coded, with_pins)
         upgrade(_on(server, template))
         connection.execute(text(f'DROP DATABASE IF EXISTS "{run}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{run}" TEMPLATE "{template}"'))
@@ -79,9 +82,9 @@ def _on(server: str, database: str) -> str:
     return make_url(server).set(database=database).render_as_string(hide_password=False)
 
 
-def _provision(url: str, lines: int, coded: int) -> None:
+def _provision(url: str, lines: int, coded: int, with_pins: bool) -> None:
     started = time.monotonic()
-    provision(url, lines, coded, PEPPER, ROUNDS)
+    provision(url, lines, coded, PEPPER, ROUNDS, with_pins)
     print(f"provisioned {lines:,} lines in {time.monotonic() - started:.0f} s", file=sys.stderr)
 
 
@@ -174,7 +177,7 @@ def bench_size(lines: int, args: argparse.Namespace, floor_rate: float
 
 def bench_soak(args: argparse.Namespace) -> int:
     """The soak: prints what happened; 0 if nothing failed, else 1."""
-    made = database(SOAK_LINES, args.calls, args.postgres)
+    made = database(SOAK_LINES, args.calls, args.postgres, with_pins=True)
     seconds = args.minutes * 60
     with serve(settings(made.url), args.workers, args.threads,
                RESULTS / "soak.log") as server:

@@ -18,14 +18,15 @@ from datetime import datetime
 from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session
 
-from store import codes
+from store import codes, pins
 from store.credentials import Hasher
 from store.db import make_engine
 from store.migrate import upgrade
-from store.models import Line, Mailbox, utcnow
+from store.models import Line, Mailbox, ServicePin, utcnow
 
 BATCH = 20_000
 CODE = "2580"
+PIN = "739154"  # the coded lines' permanent service PIN, when asked for
 
 
 @dataclass(frozen=True)
@@ -50,14 +51,15 @@ def plan(url: str, lines: int, coded: int) -> Provisioned:
     return Provisioned(url, lines, with_code, without_code)
 
 
-def provision(url: str, lines: int, coded: int, pepper: str, rounds: int) -> Provisioned:
-    """Create the schema and `lines` lines, `coded` of them with CODE."""
+def provision(url: str, lines: int, coded: int, pepper: str, rounds: int,
+              with_pins: bool = False) -> Provisioned:
+    """Create the schema and `lines` lines, `coded` of them with CODE (and PIN)."""
     upgrade(url)
     made = plan(url, lines, coded)
     engine = make_engine(url)
     try:
         _insert_lines(engine, lines)
-        _give_codes(engine, made.with_code, pepper, rounds)
+        _give_codes(engine, made.with_code, pepper, rounds, with_pins)
     finally:
         engine.dispose()
     return made
@@ -86,17 +88,25 @@ def _hasher(pepper: str, rounds: int) -> Hasher:
     return Hasher(pepper.encode(), rounds)
 
 
-def _hash(args: tuple[str, str, int]) -> str:
-    number_, pepper, rounds = args
-    return _hasher(pepper, rounds).hash(codes.PURPOSE, number_, CODE)
+def _hash(args: tuple[str, str, int, str, str]) -> str:
+    number_, pepper, rounds, purpose, secret = args
+    return _hasher(pepper, rounds).hash(purpose, number_, secret)
 
 
-def _give_codes(engine: Engine, numbers: list[str], pepper: str, rounds: int) -> None:
+def _give_codes(engine: Engine, numbers: list[str], pepper: str, rounds: int,
+                with_pins: bool) -> None:
+    jobs = [(n, pepper, rounds, codes.PURPOSE, CODE) for n in numbers]
+    if with_pins:
+        jobs += [(n, pepper, rounds, pins.PERMANENT_PURPOSE, PIN) for n in numbers]
     with ProcessPoolExecutor(max_workers=2) as pool:
-        hashes = list(pool.map(_hash, [(n, pepper, rounds) for n in numbers]))
+        hashes = list(pool.map(_hash, jobs))
+    now = utcnow()
     with Session(engine) as session:
-        for number_, code_hash in zip(numbers, hashes, strict=True):
+        for index, number_ in enumerate(numbers):
             line = session.query(Line).filter_by(number=number_).one()
-            line.mailbox.code_hash = code_hash
-            line.mailbox.code_changed_at = utcnow()
+            line.mailbox.code_hash = hashes[index]
+            line.mailbox.code_changed_at = now
+            if with_pins:
+                session.add(ServicePin(line_id=line.id, permanent_hash=hashes[len(numbers) + index],
+                                       permanent_set_at=now, failures=0))
         session.commit()

@@ -2,9 +2,10 @@
 
 Callers leave messages (the platform's recording callback delivered twice
 for one deposit in five, as a retrying platform would), listen to them at
-home, and log in remotely with a wrong code then the right one, at a human
-pace. The soak passes when every answer was TwiML, none was a 5xx, and
-every recording the platform delivered is stored exactly once.
+home, log in remotely with a wrong code then the right one, and call
+customer service with their PIN, at a human pace. The soak passes when
+every answer was TwiML, none was a 5xx, and every recording the platform
+delivered is stored exactly once.
 """
 
 from __future__ import annotations
@@ -29,13 +30,15 @@ from benchmarks.load import (
     Unexpected,
     expect,
 )
+from benchmarks.provision import CODE, PIN
 from ivr.phone import CallFailed, PhoneCall, simulated_recording
 from store.db import make_engine
 from store.lines import national_digits
 from store.models import Message
 
 WRONG_CODE = "9637"
-RIGHT_CODE = "2580"
+RIGHT_CODE = CODE
+WRONG_PIN = "480263"
 
 
 @dataclass
@@ -111,8 +114,24 @@ def remote(transport: TimedTransport, lines: Lines, _rng: random.Random, _out: O
     call.hang_up()
 
 
+def support(transport: TimedTransport, lines: Lines, rng: random.Random, _out: Outcome) -> None:
+    """A subscriber calls customer service from home: the PIN (one in four mistypes it first)."""
+    call = PhoneCall(transport, TOKEN, caller=lines.coded, called="support")
+    transport.kind = "support"
+    call.dial("/support/incoming")
+    if rng.random() < 0.25:
+        call.press(WRONG_PIN + "#")
+        expect(call, "enter_service_pin")
+    call.press(PIN + "#")
+    if not call.dialled or not call.heard(_sentence("identity_confirmed")):
+        raise Unexpected(f"not put through as verified: heard {call.said[-3:]!r}")
+    call.hang_up()
+
+
 Scenario = Callable[[TimedTransport, Lines, random.Random, Outcome], None]
-MIX: list[tuple[Scenario, float]] = [(deposit, 0.45), (listen, 0.35), (remote, 0.20)]
+MIX: list[tuple[Scenario, float]] = [
+    (deposit, 0.40), (listen, 0.30), (remote, 0.15), (support, 0.15),
+]
 
 
 def _sentence(key: str) -> str:

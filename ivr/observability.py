@@ -59,8 +59,10 @@ STRIKES = Counter("ivr_strikes", "Wrong codes or PINs counted against a line", [
 LOCKS = Counter("ivr_locks", "Locks written to the audit log, by what was locked", ["what"])
 RESETS = Counter("ivr_resets", "Resets written to the audit log, by what was reset", ["what"])
 
-# Outcomes of an operation that checks a secret; the others are routing.
-CHECK_RESULTS = frozenset({"right", "wrong", "locked"})
+# Outcomes of an operation that checks a secret (a code, a PIN); the others
+# are routing. Wrong ones (and the one that locks) count as strikes.
+CHECK_RESULTS = frozenset({"right", "verified", "wrong", "failed", "locked"})
+STRIKE_RESULTS = frozenset({"wrong", "failed"})
 QUIET_PATHS = frozenset({"/metrics", "/healthz"})
 
 
@@ -101,7 +103,7 @@ def _finish(response: Response) -> Response:
     for operation, outcome in operations:
         if outcome in CHECK_RESULTS:
             VERIFICATIONS.labels(operation, outcome).inc()
-        if outcome == "wrong" or (outcome == "locked" and fields.get("locked_now")):
+        if outcome in STRIKE_RESULTS or (outcome == "locked" and fields.get("locked_now")):
             STRIKES.labels(operation).inc()
     sid = request.form.get("CallSid") if request.mimetype.endswith("form-urlencoded") else None
     log.info("webhook", extra={"fields": {
