@@ -13,6 +13,7 @@ from ivr import create_app
 from ivr.observability import JsonFormatter
 from ivr.phone import PhoneCall
 from menus.catalogue import sentence
+from store import pins
 from store.models import Line
 from store.resets import reset_mailbox
 from tests.conftest import AUTH_TOKEN, HOME, MOBILE, CheckedTransport
@@ -110,3 +111,24 @@ def test_metrics_add_up_over_gunicorn_workers(database_url, tmp_path):
     pids = {json.loads(line)["pid"] for line in log.read_text().splitlines()
             if line.startswith("{") and '"webhook"' in line}
     assert len(pids) >= 4, "workers should have been replaced along the way"
+
+
+def test_service_pin_checks_are_verifications_and_strikes(app, session, make_line, phone, caplog):
+    caplog.set_level(logging.INFO, logger="ivr")
+    make_line()
+    line = session.scalars(select(Line)).one()
+    pins.set_permanent_pin(session, app.extensions["ivr.hasher"], line, "739154", actor="test",
+                           now=app.config["IVR_CLOCK"]())
+    session.commit()
+    wrong = metric("ivr_verifications_total", operation="check_pin", result="wrong")
+    verified = metric("ivr_verifications_total", operation="check_pin", result="verified")
+    strikes = metric("ivr_strikes_total", operation="check_pin")
+    call = phone(HOME, to="/support/incoming").press("480263#").press("739154#")
+    assert call.heard(sentence("en", "identity_confirmed"))
+    assert metric("ivr_verifications_total", operation="check_pin", result="wrong") == wrong + 1
+    assert metric("ivr_verifications_total", operation="check_pin", result="verified") \
+        == verified + 1
+    assert metric("ivr_strikes_total", operation="check_pin") == strikes + 1
+    for line_ in webhook_lines(caplog):
+        text = json.dumps({k: v for k, v in line_.items() if k not in ("time", "pid")})
+        assert "739154" not in text and "480263" not in text
