@@ -24,7 +24,7 @@ from ivr.twiml import Destination, goodbye, render_turn, twiml
 from menus import engine
 from menus.flow import FINAL, Record, Transfer
 from menus.flows import FLOWS
-from store.calls import Claim, claim_step, open_call
+from store.calls import Claim, claim_step, open_call, take, take_and_save
 from store.credentials import Hasher
 from store.models import Call, Line
 
@@ -104,10 +104,29 @@ def enter(flow: str, line: Line | None, *, home: bool) -> Response:
     return take_step(sid, 0)
 
 
+class _Lost(Exception):
+    """Another request took this step first: nothing was changed, answer as it says."""
+
+
 def take_step(sid: str, step: int) -> Response:
-    """Answer step `step` of call `sid`: run it once, replay a retry, ignore the rest."""
+    """Answer step `step` of call `sid`: run it once, replay a retry, ignore the rest.
+
+    A later step is first decided from the call as read, and claimed only
+    when an operation is about to run, or together with saving its answer
+    when none does (most menu keys): the write lock is then held for one
+    statement. Losing the race changes nothing and falls back to the claim.
+    """
     session = db()
-    claimed = claim_step(session, sid, step, _fingerprint(step), now())
+    fingerprint = _fingerprint(step)
+    if step > 0:
+        call = session.get(Call, sid)
+        session.commit()  # end the read: SQLite cannot turn an old read into a write
+        if call is not None and call.step == step and call.ended_at is None:
+            try:
+                return _answer(session, call, step, fingerprint, claimed=False)
+            except _Lost:
+                session.rollback()
+    claimed = claim_step(session, sid, step, fingerprint, now())
     if claimed.call is not None:
         note(flow=claimed.call.flow, step=claimed.call.node)
     note(step_number=step, claim=claimed.outcome.value)
@@ -118,14 +137,25 @@ def take_step(sid: str, step: int) -> Response:
         language = claimed.call.language if claimed.call else default_language()
         key = "goodbye" if claimed.outcome is Claim.ENDED else "apology"
         return twiml(goodbye(language, key))
-    call = claimed.call
-    assert call is not None
+    assert claimed.call is not None
+    return _answer(session, claimed.call, step, fingerprint, claimed=True)
+
+
+def _answer(session: Session, call: Call, step: int, fingerprint: str, claimed: bool
+            ) -> Response:
+    """Let the flow decide, claiming before any operation runs; save and render."""
+    note(flow=call.flow, step=call.node, step_number=step, claim="proceed")
     flow = FLOWS[call.flow]
     context = StepContext(session, call, dict(call.context), hasher(),
                           current_app.config, now())
     operations = OPERATIONS[call.flow]
 
     def run(op: str, digits: str | None) -> str:
+        nonlocal claimed
+        if not claimed:
+            if take(session, call.sid, step, fingerprint, context.now) is None:
+                raise _Lost
+            claimed = True
         outcome = operations[op](context, digits)
         note_operation(op, outcome)
         return outcome
@@ -139,17 +169,24 @@ def take_step(sid: str, step: int) -> Response:
         turn = engine.answer(flow, call.node, digits, context.memory.get("repeats", 0), run)
     context.memory["repeats"] = turn.repeats
     note(outcome=turn.node)
-    call.node = turn.node
     values = {**context.memory, **context.values}
-    action = url_for("voice.step", step=call.step)
+    action = url_for("voice.step", step=step + 1)
     node = flow[turn.node]
     destination = DESTINATIONS[node.to](call, node) if isinstance(node, Transfer) else None
     answer = str(render_turn(flow, turn, call.language, values, action, destination))
-    call.last_response = answer
-    if isinstance(node, FINAL):
-        call.ended_at = context.now
+    ended = isinstance(node, FINAL)
+    if ended:
         context.memory.clear()
-    call.context = context.memory
+    saved = {"node": turn.node, "last_response": answer, "context": context.memory,
+             "ended_at": context.now if ended else None}
+    if claimed:
+        for name, value in saved.items():
+            setattr(call, name, value)
+    else:
+        if session.in_transaction():  # a read since (nothing written): a fresh snapshot
+            session.commit()
+        if not take_and_save(session, call.sid, step, fingerprint, context.now, **saved):
+            raise _Lost
     session.commit()
     return twiml(answer)
 
