@@ -80,9 +80,9 @@ def deposit(transport: TimedTransport, lines: Lines, rng: random.Random, out: Ou
     expect(call, "goodbye")
     duplicate = list(call.recording_callbacks) if rng.random() < 0.2 else []
     call.hang_up()
+    out.recordings.extend(sids)  # delivered: each must now be stored, once
     for url, form in duplicate:  # the platform retrying the callback
         call.post(url, form)
-    out.recordings.extend(sids)
 
 
 def listen(transport: TimedTransport, lines: Lines, rng: random.Random, _out: Outcome) -> None:

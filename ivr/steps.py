@@ -1,5 +1,6 @@
-"""The path of one webhook: claim the call's step, let the flow decide, run
-its operations, save, commit once, render.
+"""The path of one webhook: claim the call's step (before any operation runs,
+or with the save when none does), let the flow decide, run its operations,
+save, render.
 
 Entry webhooks open the call's state and take step 0; every later answer
 posts to `/voice/step/<n>`. The step number is checked against the call's
@@ -177,18 +178,23 @@ def _answer(session: Session, call: Call, step: int, fingerprint: str, claimed: 
     ended = isinstance(node, FINAL)
     if ended:
         context.memory.clear()
-    saved = {"node": turn.node, "last_response": answer, "context": context.memory,
-             "ended_at": context.now if ended else None}
+    _save(session, call, step, fingerprint, context.now, claimed, node=turn.node,
+          last_response=answer, context=context.memory, ended_at=context.now if ended else None)
+    return twiml(answer)
+
+
+def _save(session: Session, call: Call, step: int, fingerprint: str, at: datetime,
+          claimed: bool, **saved: Any) -> None:
+    """Store the call's new state: on the claimed row, or claiming it in the same UPDATE."""
     if claimed:
         for name, value in saved.items():
             setattr(call, name, value)
     else:
         if session.in_transaction():  # a read since (nothing written): a fresh snapshot
             session.commit()
-        if not take_and_save(session, call.sid, step, fingerprint, context.now, **saved):
+        if not take_and_save(session, call.sid, step, fingerprint, at, **saved):
             raise _Lost
     session.commit()
-    return twiml(answer)
 
 
 def default_language() -> str:
