@@ -43,6 +43,12 @@ def on_starting(_server: Any) -> None:
         stale.unlink()
 
 
+def post_worker_init(_worker: Any) -> None:
+    from ivr.observability import log_json_to_stderr
+
+    log_json_to_stderr()
+
+
 def child_exit(_server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 

@@ -67,8 +67,15 @@ QUIET_PATHS = frozenset({"/metrics", "/healthz"})
 
 
 def init_app(app: Flask) -> None:
-    """Log and measure every request of `app`, and serve /healthz and /metrics."""
-    _json_logging()
+    """Log and measure every request of `app`, and serve /healthz and /metrics.
+
+    The request lines are INFO records of "ivr.requests"; where they go is
+    the server's choice (gunicorn.conf.py calls `log_json_to_stderr`), so the
+    console phone and other CLI commands stay quiet.
+    """
+    logger = logging.getLogger("ivr")
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
     app.before_request(_start)
     app.after_request(_finish)
     app.register_blueprint(bp)
@@ -187,12 +194,11 @@ class JsonFormatter(logging.Formatter):
         return json.dumps({k: v for k, v in entry.items() if v is not None}, default=str)
 
 
-def _json_logging() -> None:
+def log_json_to_stderr() -> None:
     """Send the app's loggers ("ivr.*") to standard error as JSON, once per process."""
     logger = logging.getLogger("ivr")
     if not any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)
-    if logger.level == logging.NOTSET:
-        logger.setLevel(logging.INFO)
+        logger.propagate = False  # one line per record, whatever the root logger does
