@@ -2,6 +2,10 @@
 
 import multiprocessing
 import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
 
 bind = os.environ.get("IVR_BIND", "127.0.0.1:8000")
 # Code checks spend their time in bcrypt, which releases the GIL: a few
@@ -16,5 +20,41 @@ keepalive = 5
 # Request bodies are small forms; refuse anything absurd early.
 limit_request_line = 4094
 limit_request_fields = 100
-accesslog = "-"
+# The app logs one JSON line per request (ivr/observability.py) to standard
+# error; gunicorn's own access log would repeat it in another format.
+accesslog = None
 errorlog = "-"
+# Run under a process supervisor; a control socket at one fixed path per user
+# would be fought over by every instance on the host (several app servers, tests).
+control_socket_disable = True
+
+# Metrics: each worker writes its own files here and /metrics adds them up.
+# Set before any worker imports prometheus_client. A directory given by the
+# operator is emptied at start (stale counters from a previous run would add up).
+_metrics_owned = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+if _metrics_owned:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="ivr-metrics-")
+
+
+def on_starting(_server: Any) -> None:
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+
+
+def post_worker_init(_worker: Any) -> None:
+    from ivr.observability import log_json_to_stderr
+
+    log_json_to_stderr()
+
+
+def child_exit(_server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(_server: Any) -> None:
+    if _metrics_owned:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

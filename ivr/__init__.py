@@ -10,7 +10,7 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import api, cli, console, database, deposit, mail, support, voice
+from ivr import api, cli, console, database, deposit, mail, observability, support, voice
 from ivr.config import default_database_url, from_environment, parse_settings
 from store.credentials import Hasher
 from store.models import utcnow
@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["IVR_PIN_PEPPER"].encode(), app.config["IVR_BCRYPT_ROUNDS"]
     )
     database.init_app(app)
+    observability.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(deposit.bp)
     app.register_blueprint(support.bp)

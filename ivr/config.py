@@ -39,6 +39,13 @@ def _non_negative(value: str) -> int:
     return number
 
 
+def _seconds(value: str) -> float:
+    number = float(value)
+    if not 0 < number <= 14:
+        raise ValueError("expected seconds, more than 0 and at most 14 (the platform waits 15)")
+    return number
+
+
 def _positive(value: str) -> int:
     number = int(value)
     if number < 1:
@@ -92,6 +99,8 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_CONSOLE_IDLE_SECONDS": (_positive, 900),
     "IVR_SMTP_URL": (_smtp_url, None),
     "IVR_MAIL_FROM": (str, "voicemail@localhost"),
+    # Production
+    "IVR_DATABASE_TIMEOUT": (_seconds, 5.0),
 }
 
 

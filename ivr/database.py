@@ -1,18 +1,39 @@
-"""One database session per request, closed on teardown."""
+"""One database session per request, closed on teardown, within the platform's time.
+
+Each statement is bounded by IVR_DATABASE_TIMEOUT (store/db.py); a request
+also has a deadline, past which no new statement starts, so a database that
+answers every statement slowly still leaves time to apologise before the
+platform's 15 seconds run out.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+import time
+from typing import Any
+
+from flask import Flask, current_app, g, has_request_context
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.db import make_engine, make_session_factory
 
+PLATFORM_SECONDS = 15.0  # the platform gives up on a webhook after this
+MARGIN_SECONDS = 1.0  # to render and send the apology
+
+
+class DeadlineExceeded(RuntimeError):
+    """The request has no time left for another statement."""
+
 
 def init_app(app: Flask) -> None:
     """Create the engine and session factory for this app."""
-    engine = make_engine(app.config["IVR_DATABASE_URL"])
+    timeout = app.config["IVR_DATABASE_TIMEOUT"]
+    engine = make_engine(app.config["IVR_DATABASE_URL"], timeout)
     app.extensions["ivr.engine"] = engine
     app.extensions["ivr.sessions"] = make_session_factory(engine)
+    app.config.setdefault("IVR_REQUEST_BUDGET", PLATFORM_SECONDS - MARGIN_SECONDS - timeout)
+    event.listen(engine, "before_cursor_execute", _check_deadline)
+    app.before_request(_start_clock)
     app.teardown_appcontext(_close)
 
 
@@ -25,6 +46,15 @@ def db() -> Session:
     if "db" not in g:
         g.db = sessions()()
     return g.db
+
+
+def _start_clock() -> None:
+    g.ivr_deadline = time.monotonic() + current_app.config["IVR_REQUEST_BUDGET"]
+
+
+def _check_deadline(*_args: Any) -> None:
+    if has_request_context() and time.monotonic() > g.get("ivr_deadline", float("inf")):
+        raise DeadlineExceeded("no time left in this request for another statement")
 
 
 def _close(_error: BaseException | None) -> None:

@@ -1,5 +1,6 @@
-"""The path of one webhook: claim the call's step, let the flow decide, run
-its operations, save, commit once, render.
+"""The path of one webhook: claim the call's step (before any operation runs,
+or with the save when none does), let the flow decide, run its operations,
+save, render.
 
 Entry webhooks open the call's state and take step 0; every later answer
 posts to `/voice/step/<n>`. The step number is checked against the call's
@@ -19,11 +20,12 @@ from flask import Response, current_app, request, url_for
 from sqlalchemy.orm import Session
 
 from ivr.database import db
+from ivr.observability import note, note_operation
 from ivr.twiml import Destination, goodbye, render_turn, twiml
 from menus import engine
 from menus.flow import FINAL, Record, Transfer
 from menus.flows import FLOWS
-from store.calls import Claim, claim_step, open_call
+from store.calls import Claim, claim_step, open_call, take, take_and_save
 from store.credentials import Hasher
 from store.models import Call, Line
 
@@ -103,10 +105,32 @@ def enter(flow: str, line: Line | None, *, home: bool) -> Response:
     return take_step(sid, 0)
 
 
+class _Lost(Exception):
+    """Another request took this step first: nothing was changed, answer as it says."""
+
+
 def take_step(sid: str, step: int) -> Response:
-    """Answer step `step` of call `sid`: run it once, replay a retry, ignore the rest."""
+    """Answer step `step` of call `sid`: run it once, replay a retry, ignore the rest.
+
+    A later step is first decided from the call as read, and claimed only
+    when an operation is about to run, or together with saving its answer
+    when none does (most menu keys): the write lock is then held for one
+    statement. Losing the race changes nothing and falls back to the claim.
+    """
     session = db()
-    claimed = claim_step(session, sid, step, _fingerprint(step), now())
+    fingerprint = _fingerprint(step)
+    if step > 0:
+        call = session.get(Call, sid)
+        session.commit()  # end the read: SQLite cannot turn an old read into a write
+        if call is not None and call.step == step and call.ended_at is None:
+            try:
+                return _answer(session, call, step, fingerprint, claimed=False)
+            except _Lost:
+                session.rollback()
+    claimed = claim_step(session, sid, step, fingerprint, now())
+    if claimed.call is not None:
+        note(flow=claimed.call.flow, step=claimed.call.node)
+    note(step_number=step, claim=claimed.outcome.value)
     if claimed.outcome is not Claim.PROCEED:
         session.rollback()
         if claimed.response:
@@ -114,15 +138,28 @@ def take_step(sid: str, step: int) -> Response:
         language = claimed.call.language if claimed.call else default_language()
         key = "goodbye" if claimed.outcome is Claim.ENDED else "apology"
         return twiml(goodbye(language, key))
-    call = claimed.call
-    assert call is not None
+    assert claimed.call is not None
+    return _answer(session, claimed.call, step, fingerprint, claimed=True)
+
+
+def _answer(session: Session, call: Call, step: int, fingerprint: str, claimed: bool
+            ) -> Response:
+    """Let the flow decide, claiming before any operation runs; save and render."""
+    note(flow=call.flow, step=call.node, step_number=step, claim="proceed")
     flow = FLOWS[call.flow]
     context = StepContext(session, call, dict(call.context), hasher(),
                           current_app.config, now())
     operations = OPERATIONS[call.flow]
 
     def run(op: str, digits: str | None) -> str:
-        return operations[op](context, digits)
+        nonlocal claimed
+        if not claimed:
+            if take(session, call.sid, step, fingerprint, context.now) is None:
+                raise _Lost
+            claimed = True
+        outcome = operations[op](context, digits)
+        note_operation(op, outcome)
+        return outcome
 
     if step == 0:
         turn = engine.start(flow, run)
@@ -132,19 +169,32 @@ def take_step(sid: str, step: int) -> Response:
         digits = request.form.get(field_name)
         turn = engine.answer(flow, call.node, digits, context.memory.get("repeats", 0), run)
     context.memory["repeats"] = turn.repeats
-    call.node = turn.node
+    note(outcome=turn.node)
     values = {**context.memory, **context.values}
-    action = url_for("voice.step", step=call.step)
+    action = url_for("voice.step", step=step + 1)
     node = flow[turn.node]
     destination = DESTINATIONS[node.to](call, node) if isinstance(node, Transfer) else None
     answer = str(render_turn(flow, turn, call.language, values, action, destination))
-    call.last_response = answer
-    if isinstance(node, FINAL):
-        call.ended_at = context.now
+    ended = isinstance(node, FINAL)
+    if ended:
         context.memory.clear()
-    call.context = context.memory
-    session.commit()
+    _save(session, call, step, fingerprint, context.now, claimed, node=turn.node,
+          last_response=answer, context=context.memory, ended_at=context.now if ended else None)
     return twiml(answer)
+
+
+def _save(session: Session, call: Call, step: int, fingerprint: str, at: datetime,
+          claimed: bool, **saved: Any) -> None:
+    """Store the call's new state: on the claimed row, or claiming it in the same UPDATE."""
+    if claimed:
+        for name, value in saved.items():
+            setattr(call, name, value)
+    else:
+        if session.in_transaction():  # a read since (nothing written): a fresh snapshot
+            session.commit()
+        if not take_and_save(session, call.sid, step, fingerprint, at, **saved):
+            raise _Lost
+    session.commit()
 
 
 def default_language() -> str:

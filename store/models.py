@@ -58,7 +58,8 @@ class Line(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    mailbox: Mapped[Mailbox] = relationship(back_populates="line", uselist=False)
+    # Whoever loads a line needs its mailbox: one query, not two.
+    mailbox: Mapped[Mailbox] = relationship(back_populates="line", uselist=False, lazy="joined")
     service_pin: Mapped[ServicePin | None] = relationship(back_populates="line", uselist=False)
 
 

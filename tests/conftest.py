@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +12,9 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from ivr import create_app
 from ivr.phone import FlaskTransport, PhoneCall
 from store.lines import add_line
-from store.migrate import upgrade
 from store.models import Line
 from tests import twiml
+from tests.databases import Databases
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 HOME = "+33142685300"
@@ -24,18 +22,18 @@ MOBILE = "+33612345678"
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One SQLite file built by the migrations, copied for each test."""
-    path = tmp_path_factory.mktemp("template") / "ivr.sqlite3"
-    upgrade(f"sqlite:///{path}")
-    return path
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    """Migrated databases on SQLite, or on PostgreSQL with IVR_TEST_DATABASE_URL."""
+    made = Databases(tmp_path_factory.mktemp("databases"))
+    yield made
+    made.close()
 
 
 @pytest.fixture
-def database_url(migrated_template: Path, tmp_path: Path) -> str:
-    path = tmp_path / "ivr.sqlite3"
-    shutil.copyfile(migrated_template, path)
-    return f"sqlite:///{path}"
+def database_url(databases: Databases) -> Iterator[str]:
+    url = databases.create()
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture

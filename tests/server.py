@@ -6,9 +6,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,15 +31,48 @@ def environment(settings: Mapping[str, object]) -> dict[str, str]:
     return env
 
 
+@dataclass
+class Server:
+    """A running gunicorn: where it answers, and its master process."""
+
+    base: str
+    pid: int
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
 @contextmanager
-def gunicorn(settings: Mapping[str, object], workers: int = 2, threads: int = 4) -> Iterator[str]:
-    """Serve `wsgi:app` with these settings; yields the base URL."""
+def gunicorn(
+    settings: Mapping[str, object], workers: int = 2, threads: int = 4,
+    log: Path | None = None, app: str = "wsgi:app", args: Sequence[str] = (),
+) -> Iterator[str]:
+    """Serve `app` with these settings (any database URL); yields the base URL."""
+    with serve(settings, workers, threads, log, app, args) as server:
+        yield server.base
+
+
+@contextmanager
+def serve(
+    settings: Mapping[str, object], workers: int | None = 2, threads: int | None = 4,
+    log: Path | None = None, app: str = "wsgi:app", args: Sequence[str] = (),
+) -> Iterator[Server]:
+    """Serve `app` under gunicorn.conf.py (None: its default workers or threads).
+
+    Its logs (JSON lines) go to `log`, or to a temporary file, never to a
+    pipe nobody reads (a full pipe would block the server).
+    """
     port = free_port()
     env = environment(settings)
-    env.update(IVR_BIND=f"127.0.0.1:{port}", IVR_WORKERS=str(workers), IVR_THREADS=str(threads))
+    env["IVR_BIND"] = f"127.0.0.1:{port}"
+    for name, value in (("IVR_WORKERS", workers), ("IVR_THREADS", threads)):
+        if value is not None:
+            env[name] = str(value)
+    errors = open(log, "w+b") if log else tempfile.TemporaryFile()  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "wsgi:app", "--access-logfile", "/dev/null"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "gunicorn", *args, app], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=errors,
     )
     try:
         deadline = time.monotonic() + 30
@@ -47,10 +82,12 @@ def gunicorn(settings: Mapping[str, object], workers: int = 2, threads: int = 4)
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stderr.read().decode() if process.stderr else ""
+                    errors.seek(0)
+                    output = errors.read().decode(errors="replace")
                     raise RuntimeError(f"gunicorn did not start: {output}") from None
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        yield Server(f"http://127.0.0.1:{port}", process.pid)
     finally:
         process.terminate()
         process.wait(timeout=15)
+        errors.close()

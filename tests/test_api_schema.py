@@ -20,7 +20,6 @@ from ivr import create_app
 from ivr.openapi import document
 from store.apikeys import create_api_key
 from store.lines import add_line
-from store.migrate import upgrade
 from tests.conftest import AUTH_TOKEN, HOME
 
 PREFIX = "/api/v1"
@@ -47,10 +46,9 @@ def test_the_document_names_every_route_and_method(app):
 
 
 @pytest.fixture(scope="module")
-def served_api(tmp_path_factory):
+def served_api(databases):
     """One app on its own database, with a line and a key, for the generated requests."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('schema') / 'ivr.sqlite3'}"
-    upgrade(url)
+    url = databases.create()
     app = create_app({"TESTING": True, "IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
                       "IVR_SECRET_KEY": "k", "IVR_PIN_PEPPER": "p", "IVR_BCRYPT_ROUNDS": 4})
     with app.extensions["ivr.sessions"]() as session:
@@ -60,6 +58,7 @@ def served_api(tmp_path_factory):
         session.commit()
     yield app, key
     app.extensions["ivr.engine"].dispose()
+    databases.drop(url)
 
 
 OPERATIONS = sorted(

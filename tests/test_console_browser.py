@@ -26,7 +26,6 @@ from store import advisers
 from store.credentials import Hasher
 from store.db import make_engine, make_session_factory
 from store.lines import add_line
-from store.migrate import upgrade
 from store.models import SupportCall, utcnow
 from tests.conftest import AUTH_TOKEN, HOME, MOBILE
 from tests.server import ROOT, environment, gunicorn
@@ -64,16 +63,16 @@ def _seed(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """gunicorn on a migrated SQLite file, as in production (Secure cookies and all)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('console') / 'ivr.sqlite3'}"
-    upgrade(url)
+def served(databases):
+    """gunicorn on a migrated database, as in production (Secure cookies and all)."""
+    url = databases.create()
     _seed(url)
     settings = {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
                 "IVR_PIN_PEPPER": "browser-pepper", "IVR_SECRET_KEY": "browser-key",
                 "IVR_BCRYPT_ROUNDS": 4}
     with gunicorn(settings, workers=1, threads=4) as base:
         yield base, settings
+    databases.drop(url)
 
 
 @pytest.fixture(scope="module")

@@ -8,21 +8,20 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import requests
+from twilio.request_validator import RequestValidator
 
 from ivr.phone import HttpTransport, PhoneCall
 from menus.catalogue import sentence
 from store.lines import add_line
-from store.migrate import upgrade
 from tests import twiml
 from tests.conftest import AUTH_TOKEN, HOME
 from tests.server import ROOT, environment, gunicorn
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """One gunicorn (2 workers) on a migrated SQLite file with the demo line."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('http') / 'ivr.sqlite3'}"
-    upgrade(url)
+def served(databases):
+    """One gunicorn (2 workers) on a migrated database with the demo line."""
+    url = databases.create()
     settings = {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
                 "IVR_PIN_PEPPER": "http-pepper", "IVR_SECRET_KEY": "http-key",
                 "IVR_BCRYPT_ROUNDS": 4}
@@ -35,6 +34,7 @@ def served(tmp_path_factory):
     engine.dispose()
     with gunicorn(settings) as base:
         yield base, settings
+    databases.drop(url)
 
 
 def test_unsigned_request_is_refused(served):
@@ -67,3 +67,34 @@ def test_cli_phone_against_the_server(served):
     assert "You dialled 4, 8, 2, 7. If this code suits you, press 1. " \
            "To dial another code, press 2." in out
     assert "Your request has been taken into account." in out
+
+
+def test_a_menu_key_retried_concurrently_is_taken_once(served):
+    """The platform retrying one menu key 8 times at once: taken once, one answer for all."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy.orm import Session
+
+    from store.db import make_engine
+
+    base, settings = served
+    engine = make_engine(settings["IVR_DATABASE_URL"])
+    with Session(engine) as session:
+        add_line(session, "+33142685309", region="FR", language="en")
+        session.commit()
+    engine.dispose()
+    call = PhoneCall(HttpTransport(base), AUTH_TOKEN, caller="+33142685309", called="access")
+    call.dial("/voice/access")
+    assert call.last_said == sentence("en", "main_menu")
+    url, form = f"{base}/voice/step/1", {**call.params(), "Digits": "2"}
+    headers = {"X-Twilio-Signature": RequestValidator(AUTH_TOKEN).compute_signature(url, form),
+               "I-Twilio-Idempotency-Token": "one-try-and-its-retries"}
+    with ThreadPoolExecutor(8) as pool:  # the first try and its retries, all at once
+        answers = list(pool.map(lambda _: HttpTransport(base).post(url, form, headers),
+                                range(8)))
+    assert {status for status, _ in answers} == {200}
+    assert len({body for _, body in answers}) == 1
+    assert sentence("en", "customise_menu") in answers[0][1]
+    assert "/voice/step/2" in answers[0][1]
+    status, after = call.post("/voice/step/2", {"Digits": "*"})
+    assert status == 200 and sentence("en", "main_menu") in after

@@ -10,7 +10,6 @@ import pytest
 import requests
 
 from store.lines import add_line
-from store.migrate import upgrade
 from tests.conftest import AUTH_TOKEN, HOME, MOBILE
 from tests.server import ROOT, environment, gunicorn
 
@@ -18,9 +17,8 @@ DESK = "+33199000000"
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('support-http') / 'ivr.sqlite3'}"
-    upgrade(url)
+def served(databases):
+    url = databases.create()
     settings = {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
                 "IVR_PIN_PEPPER": "http-pepper", "IVR_SECRET_KEY": "http-key",
                 "IVR_BCRYPT_ROUNDS": 4, "IVR_SUPPORT_DIAL": DESK}
@@ -33,6 +31,7 @@ def served(tmp_path_factory):
     engine.dispose()
     with gunicorn(settings) as base:
         yield base, settings
+    databases.drop(url)
 
 
 def flask(settings, *args: str) -> str:

@@ -1,4 +1,4 @@
-"""Voicemail over real HTTP: gunicorn (2 workers) on a SQLite file.
+"""Voicemail over real HTTP: gunicorn (2 workers) on the database under test.
 
 Concurrent wrong codes for one line never get more than three codes checked,
 and the console phone leaves a message the subscriber then hears remotely.
@@ -19,7 +19,6 @@ from store import codes
 from store.credentials import Hasher
 from store.db import make_engine, make_session_factory
 from store.lines import add_line
-from store.migrate import upgrade
 from store.models import AuditEntry, Line, Mailbox, Message
 from tests.conftest import AUTH_TOKEN, HOME
 from tests.server import ROOT, environment, gunicorn
@@ -29,10 +28,9 @@ PEPPER = "voicemail-http-pepper"
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """gunicorn serving a file database with the demo line, its code 4827."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('voicemail-http') / 'ivr.sqlite3'}"
-    upgrade(url)
+def served(databases):
+    """gunicorn serving a migrated database with the demo line, its code 4827."""
+    url = databases.create()
     settings = {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
                 "IVR_PIN_PEPPER": PEPPER, "IVR_SECRET_KEY": "http-key", "IVR_BCRYPT_ROUNDS": 4}
     engine = make_engine(url)
@@ -44,6 +42,7 @@ def served(tmp_path_factory):
     with gunicorn(settings, workers=2, threads=4) as base:
         yield base, settings, sessions
     engine.dispose()
+    databases.drop(url)
 
 
 def remote(base: str, caller: str) -> PhoneCall:
