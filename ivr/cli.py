@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from datetime import datetime
 
 import click
 from alembic import command
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.phone import FlaskTransport, HttpTransport, PhoneCall, Transport, simulated_recording
-from store.lines import LANGUAGES, DuplicateLine, add_line, find_line, to_e164
+from store.lines import (
+    LANGUAGES,
+    DuplicateLine,
+    InvalidNumber,
+    add_line,
+    find_line,
+    to_e164,
+)
 from store.migrate import alembic_config
+from store.models import Line
 
 db_cli = AppGroup("db", help="Create or upgrade the database schema (Alembic).")
 ivr_cli = AppGroup("ivr", help="Operate the voicemail service.")
@@ -64,8 +75,36 @@ def db_revision(message: str, autogenerate: bool) -> None:
     command.revision(_alembic(), message=message, autogenerate=autogenerate)
 
 
-def _session():  # type: ignore[no-untyped-def]
-    return current_app.extensions["ivr.sessions"]()
+def session() -> Session:
+    """A database session for one command."""
+    factory: sessionmaker[Session] = current_app.extensions["ivr.sessions"]
+    return factory()
+
+
+def actor() -> str:
+    """Who runs a command, for the audit log: the operating-system user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def now() -> datetime:
+    """The app's clock (tests may inject one)."""
+    moment: datetime = current_app.config["IVR_CLOCK"]()
+    return moment
+
+
+def line_argument(db: Session, number: str) -> Line:
+    """The provisioned line a command names, in any form; a clear error otherwise."""
+    try:
+        e164 = to_e164(number, current_app.config["IVR_DEFAULT_REGION"])
+    except InvalidNumber as error:
+        raise click.ClickException(str(error)) from None
+    line = find_line(db, e164)
+    if line is None:
+        raise click.ClickException(f"no line {e164}")
+    return line
 
 
 @ivr_cli.command("add-line")
@@ -85,13 +124,13 @@ def add_line_command(
 ) -> None:
     """Provision a subscriber's fixed line (any form phonenumbers reads)."""
     region = current_app.config["IVR_DEFAULT_REGION"]
-    with _session() as session:
+    with session() as db:
         try:
-            if exist_ok and find_line(session, to_e164(number, region)):
+            if exist_ok and find_line(db, to_e164(number, region)):
                 click.echo(f"line {to_e164(number, region)} already exists")
                 return
             line = add_line(
-                session,
+                db,
                 number,
                 region=region,
                 language=language or current_app.config["IVR_DEFAULT_LANGUAGE"],
@@ -99,7 +138,7 @@ def add_line_command(
                 email=email,
                 time_zone=time_zone,
             )
-            session.commit()
+            db.commit()
         except (ValueError, DuplicateLine) as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"line {line.number} added ({line.language})")

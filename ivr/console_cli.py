@@ -6,7 +6,7 @@ import click
 from flask import current_app
 
 from ivr import mail
-from ivr.cli import ivr_cli
+from ivr.cli import actor, ivr_cli, now, session
 from store import advisers
 
 
@@ -15,15 +15,14 @@ from store import advisers
 @click.option("--role", type=click.Choice(advisers.ROLES), default="adviser", show_default=True)
 def add_adviser_command(username: str, role: str) -> None:
     """Create a console account; prints its one-time password once."""
-    now = current_app.config["IVR_CLOCK"]()
-    with current_app.extensions["ivr.sessions"]() as session:
+    with session() as db:
         try:
             account, password = advisers.create_adviser(
-                session, current_app.extensions["ivr.hasher"], username, role,
-                actor="cli", now=now)
+                db, current_app.extensions["ivr.hasher"], username, role,
+                actor=actor(), now=now())
         except advisers.AccountError as error:
             raise click.ClickException(str(error)) from None
-        session.commit()
+        db.commit()
     click.echo(f"{account.role} {account.username} added.")
     click.echo(f"One-time password (shown once): {password}")
     click.echo("Sign in at /console: choose a new password and set up an authenticator app.")
