@@ -14,6 +14,7 @@ from ivr.phone import FlaskTransport, PhoneCall
 from store.lines import add_line
 from store.models import Line
 from tests import twiml
+from tests.clock import Clock
 from tests.databases import Databases
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -47,6 +48,12 @@ def settings(database_url: str) -> dict[str, Any]:
         "IVR_PIN_PEPPER": "test-pepper",
         "IVR_BCRYPT_ROUNDS": 4,
     }
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A clock the test moves by hand; a module passes it as IVR_CLOCK in `settings`."""
+    return Clock()
 
 
 @pytest.fixture

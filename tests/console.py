@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from typing import Any
 
 import pyotp
@@ -12,23 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from store import advisers
+from tests.clock import Clock
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
-START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-@dataclass
-class Clock:
-    """Domain time that a test moves by hand."""
-
-    moment: datetime = field(default=START)
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> None:
-        self.moment += timedelta(**delta)
 
 
 @dataclass

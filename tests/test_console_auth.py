@@ -13,7 +13,6 @@ from store import signin
 from store.models import Adviser, AuditEntry, ConsoleSession
 from tests.console import (
     PASSWORD,
-    Clock,
     console_cookie,
     csrf_token,
     make_adviser,
@@ -21,11 +20,6 @@ from tests.console import (
     sign_in,
     totp_now,
 )
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture

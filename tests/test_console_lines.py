@@ -12,13 +12,8 @@ from sqlalchemy import select
 from menus.catalogue import sentence
 from store.models import AuditEntry, Line, Message, OutboxMessage, SupportCall
 from tests.conftest import HOME, MOBILE
-from tests.console import Clock, make_adviser, post_form, sign_in
+from tests.console import make_adviser, post_form, sign_in
 from tests.test_secret_code import code_matches, give_code
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture

@@ -15,16 +15,11 @@ from sqlalchemy import delete, select
 from store import pins
 from store.models import AuditEntry, Line, OutboxMessage, SupportCall
 from tests.conftest import HOME, MOBILE
-from tests.console import Clock, make_adviser, post_form, sign_in
+from tests.console import make_adviser, post_form, sign_in
 from tests.test_console_lines import lock_by_phone
 from tests.test_mail import Inbox, smtp  # noqa: F401  (the SMTP server fixture)
 
 LINE_PAGE = f"/console/lines/{HOME}"
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +13,7 @@ from menus.catalogue import sentence
 from store import audit
 from store.credentials import Hasher
 from store.models import Call, Line, Mailbox, Message, PhantomStrikes, SupportCall
+from tests.clock import Clock
 from tests.conftest import HOME, MOBILE
 from tests.fakes import FakeTwilioHttp
 from tests.test_deposit import leave_message
@@ -29,16 +30,6 @@ UNKNOWN = "0145999999"
 def mailbox(session, number=HOME) -> Mailbox:
     session.expire_all()
     return session.scalars(select(Mailbox).join(Line).where(Line.number == number)).one()
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def test_two_wrong_codes_then_one_in_the_next_call_lock_the_line(app, session, make_line,
