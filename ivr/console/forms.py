@@ -44,6 +44,9 @@ class ResetForm(FlaskForm):
 
 
 class PinCheckForm(FlaskForm):
+    # Choices: the line's live support calls (ivr/console/pins.py); none is preselected.
+    support_call = RadioField("The support call you are on", validators=[
+        DataRequired(message="Choose the support call you are on.")], validate_choice=True)
     pin = PasswordField("PIN the caller reads out", validators=[
         DataRequired(), Regexp(r"^\s*[0-9]{4,8}\s*$", message="A PIN has 4 to 8 digits.")])
 

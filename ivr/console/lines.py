@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ivr.console import actor, bp, now, pins
-from ivr.console.forms import PinCheckForm, ResetForm, SearchForm
+from ivr.console.forms import ResetForm, SearchForm
 from ivr.database import db
 from store import codes
 from store import pins as store_pins
@@ -93,7 +93,7 @@ def mailbox_view(line: Line) -> dict[str, Any]:
 def render_line(line: Line, status: int = 200, **forms: Any) -> tuple[str, int]:
     """The line's page, with any form that needs its errors shown."""
     forms.setdefault("reset_form", ResetForm())
-    forms.setdefault("pin_form", PinCheckForm())
+    forms.setdefault("pin_form", pins.pin_form(line, now()))
     page = render_template(
         "console/line.html", line=line, mailbox=mailbox_view(line),
         pin=pins.state(line, now()), pin_max_failures=store_pins.MAX_FAILURES,
