@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ivr.limits import KIB, limit_for
+
 JSON = "application/json"
 
 
@@ -37,7 +39,7 @@ AUTH_ERRORS = {
 }
 BODY_ERRORS = {
     "400": _error("The body is not valid JSON, or the line number is not a phone number"),
-    "413": _error("The body is larger than 16 KiB"),
+    "413": _error(f"The body is larger than {limit_for('/api/') // KIB} KiB"),
     "415": _error("The body is not sent as application/json"),
     "422": _error("The body is not an object of the documented fields and types"),
 }
