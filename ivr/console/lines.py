@@ -45,12 +45,16 @@ def search() -> tuple[str, int] | Response:
     typed = (request.args.get("number") or "").strip()
     store = db()
     line = None
-    if form.validate():
+    valid = form.validate()
+    if valid:
         line = lookup_line(store, typed, current_app.config["IVR_DEFAULT_REGION"]) or \
             store.scalar(select(Line).where(Line.customer_number == typed))
     if line is None:
-        flash(f"No line found for “{typed}”." if typed else "Type a number to search.",
-              "error")
+        if typed and not valid:  # never echo text that is not plain
+            flash(f"Not a number to search: {' '.join(form.number.errors)}", "error")
+        else:
+            flash(f"No line found for “{typed}”." if typed else "Type a number to search.",
+                  "error")
         calls = recent_support_calls(limit=LINE_CALLS)
         return render_template("console/home.html", form=form, calls=calls), 404
     return redirect(url_for("console.line_page", number=line.number))
