@@ -116,7 +116,8 @@ def check_pin(number: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return render_line(line, 400, pin_form=form)
     call = store.get(SupportCall, form.support_call.data)
-    assert call is not None  # one of the choices, all read above
+    if call is None:  # one of the choices read above, gone since
+        abort(409)
     result = pins.check_service_pin(
         store, current_app.extensions["ivr.hasher"], line, (form.pin.data or "").strip(),
         from_own_line=from_own_line(line, call.sid), now=moment, actor=actor())
