@@ -242,8 +242,11 @@ class PhoneCall:
             self.on_say(text)
 
 
-def simulated_recording(seconds: int = 5) -> Callable[[PhoneCall, ET.Element], dict[str, str]]:
-    """A caller who speaks for `seconds` (capped by maxLength) then presses `#`."""
+def simulated_recording(
+    seconds: int = 5, finish: str = "#"
+) -> Callable[[PhoneCall, ET.Element], dict[str, str]]:
+    """A caller who speaks for `seconds` (capped by maxLength) then presses `finish`
+    ("#"; "" for silence until the recording times out)."""
 
     def record(_call: PhoneCall, verb: ET.Element) -> dict[str, str]:
         length = min(seconds, int(verb.get("maxLength") or 3600))
@@ -251,8 +254,8 @@ def simulated_recording(seconds: int = 5) -> Callable[[PhoneCall, ET.Element], d
             return {}
         sid = "RE" + uuid.uuid4().hex
         url = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
-        return {"RecordingSid": sid, "RecordingUrl": url,
-                "RecordingDuration": str(length), "Digits": "#"}
+        form = {"RecordingSid": sid, "RecordingUrl": url, "RecordingDuration": str(length)}
+        return {**form, "Digits": finish} if finish else form
 
     return record
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -78,6 +78,13 @@ class Mailbox(Base):
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     greeting_sid: Mapped[str | None] = mapped_column(String(64))
     greeting_url: Mapped[str | None] = mapped_column(String(512))
+    # The subscriber's recorded name, said in the standard greeting instead of the digits.
+    name_sid: Mapped[str | None] = mapped_column(String(64))
+    name_url: Mapped[str | None] = mapped_column(String(512))
+    # A temporary greeting, said instead of the others until `away_until` (then it expires).
+    away_sid: Mapped[str | None] = mapped_column(String(64))
+    away_url: Mapped[str | None] = mapped_column(String(512))
+    away_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     line: Mapped[Line] = relationship(back_populates="mailbox")
 
@@ -163,8 +170,9 @@ class SupportCall(Base):
 class Message(Base):
     """A voicemail message: who left it, when, and where the platform keeps the recording.
 
-    `heard` turns a new message into a saved one. The recording's SID is
-    unique, so a status callback delivered twice stores one message.
+    `heard` turns a new message into a saved one; `urgent` ones are played
+    first. The recording's SID is unique, so a status callback delivered
+    twice stores one message.
     """
 
     __tablename__ = "messages"
@@ -177,6 +185,24 @@ class Message(Base):
     recording_sid: Mapped[str] = mapped_column(String(64), unique=True)
     recording_url: Mapped[str] = mapped_column(String(512))
     heard: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class CallerChoice(Base):
+    """What a caller chose at the review of a recording: urgent, or recorded again.
+
+    Kept apart from the call's state (emptied when the call ends), because
+    the recording's status callback, the one place that stores a message,
+    often arrives after the call ended and must still apply the choice.
+    """
+
+    __tablename__ = "caller_choices"
+
+    recording_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"), index=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    discarded: Mapped[bool] = mapped_column(Boolean, default=False)
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class PhantomStrikes(Base):
