@@ -19,6 +19,7 @@ from ivr.database import db
 from ivr.signature import signed
 from ivr.steps import StepContext, call_sid, enter, register, register_destination
 from ivr.twiml import Destination, twiml
+from menus.engine import MAX_REPEATS
 from menus.flow import Transfer
 from store import greetings
 from store.lines import lookup_line, national_digits
@@ -82,6 +83,7 @@ def _recording() -> Recording | None:
 
 LEFT_SID = "left_sid"
 LEFT_URL = "left_url"
+SHORT_TRIES = "short_recordings"
 
 
 def route_deposit(c: StepContext, _digits: str | None) -> str:
@@ -132,7 +134,8 @@ def message_left(c: StepContext, recording_url: str | None) -> str:
     except ValueError:
         seconds = c.settings["IVR_MIN_MESSAGE_SECONDS"]  # not said: the callback decides
     if seconds < c.settings["IVR_MIN_MESSAGE_SECONDS"]:
-        return "short"
+        tries = c.memory[SHORT_TRIES] = c.memory.get(SHORT_TRIES, 0) + 1
+        return "short" if tries <= MAX_REPEATS else "gave_up"
     return "review" if form.get("Digits") == "#" else "left"
 
 

@@ -47,6 +47,7 @@ DEPOSIT = Flow.of(
                "left": "message_left",
                "review": "review",
                "short": Go("record", say=("message_too_short",)),
+               "gave_up": Go("goodbye", say=("message_too_short",)),
            }),
     Menu("review", say=("review_options",), back="review", keys={
         "1": "message_left",
