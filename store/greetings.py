@@ -33,6 +33,13 @@ def away_active(mailbox: Mailbox, now: datetime) -> bool:
     return bool(mailbox.away_url and mailbox.away_until and now < mailbox.away_until)
 
 
+def kinds_active(mailbox: Mailbox, now: datetime) -> list[str]:
+    """The recorded greetings in use at `now`: "personal", "name", "away" (never audio)."""
+    kinds = ["personal"] if mailbox.greeting_url else []
+    kinds += ["name"] if mailbox.name_url else []
+    return kinds + (["away"] if away_active(mailbox, now) else [])
+
+
 def greeting(mailbox: Mailbox, now: datetime) -> Greeting:
     """The greeting a caller hears at `now`."""
     if away_active(mailbox, now):

@@ -61,6 +61,12 @@ def count_urgent(session: Session, line_id: int) -> int:
         Message.line_id == line_id, Message.urgent.is_(True), Message.heard.is_(False))) or 0)
 
 
+def message_counts(session: Session, line_id: int) -> dict[str, int]:
+    """New, saved and urgent (new) messages, as the console and the API show them."""
+    new, saved = count_messages(session, line_id)
+    return {"new": new, "saved": saved, "urgent": count_urgent(session, line_id)}
+
+
 def is_full(session: Session, line_id: int, max_messages: int) -> bool:
     """Whether the mailbox holds as many messages as it may."""
     return sum(count_messages(session, line_id)) >= max_messages

@@ -108,7 +108,9 @@ def test_zero_during_the_greeting_reaches_the_operator(app, session, make_line, 
     make_line(language=language)
     call = forwarded(app).press("0")
     assert call.said == [greeting(language), sentence(language, "connect_operator")]
-    [dialled] = call.documents[-1].find("Dial")
+    dial = call.documents[-1].find("Dial")
+    assert dial is not None
+    [dialled] = list(dial)
     assert dialled.tag == noun and "".join(dialled.itertext()).strip() == address
     assert call.ended
     call.hang_up()
@@ -221,11 +223,11 @@ def test_a_choice_racing_the_callback_is_applied_either_way(app, session, make_l
         callback_url, callback_form = call.recording_callbacks.pop()
         start = threading.Barrier(2)
 
-        def callback(call=call, url=callback_url, form=callback_form) -> None:
+        def callback(call=call, url=callback_url, form=callback_form, start=start) -> None:
             start.wait()
             call.post(url, form)
 
-        def press(call=call) -> None:
+        def press(call=call, start=start) -> None:
             start.wait()
             call.press(choice)
 
