@@ -144,7 +144,7 @@ def record_again(c: StepContext, _digits: str | None) -> str:
     line, sid = c.call.line, c.memory.pop(LEFT_SID, "")
     c.memory.pop(LEFT_URL, None)
     if line is not None and sid:
-        stored = choose(c.session, line.id, sid, discarded=True)
+        stored = choose(c.session, line.id, sid, c.now, discarded=True)
         c.session.commit()
         if stored:
             recordings.delete_recordings([stored])
@@ -155,7 +155,7 @@ def mark_urgent(c: StepContext, _digits: str | None) -> str:
     """Mark the recording just made urgent (stored or not yet); it is sent."""
     line, sid = c.call.line, c.memory.get(LEFT_SID, "")
     if line is not None and sid:
-        choose(c.session, line.id, sid, urgent=True)
+        choose(c.session, line.id, sid, c.now, urgent=True)
     return "marked"
 
 

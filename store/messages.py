@@ -123,8 +123,8 @@ def lock_mailbox(session: Session, line_id: int) -> None:
                     execution_options={"synchronize_session": False})
 
 
-def choose(session: Session, line_id: int, recording_sid: str, *, urgent: bool = False,
-           discarded: bool = False) -> str | None:
+def choose(session: Session, line_id: int, recording_sid: str, now: datetime, *,
+           urgent: bool = False, discarded: bool = False) -> str | None:
     """Record the caller's choice for a recording and apply it if already stored.
 
     Returns the recording SID when a stored message was deleted (recorded
@@ -137,7 +137,7 @@ def choose(session: Session, line_id: int, recording_sid: str, *, urgent: bool =
         session.add(choice)
     elif choice.line_id != line_id:
         return None
-    choice.urgent, choice.discarded = urgent, discarded
+    choice.urgent, choice.discarded, choice.chosen_at = urgent, discarded, now
     message = session.scalars(select(Message).where(
         Message.recording_sid == recording_sid, Message.line_id == line_id)).first()
     if message is None:

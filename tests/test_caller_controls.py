@@ -342,3 +342,17 @@ def test_the_away_greeting_replaces_the_others_until_it_expires(app, session, ma
     assert len(stored(session)) == 1
     clock.advance(hours=2)
     assert forwarded(app).said == [f"[recording {GREETING_URL}]"]
+
+
+def test_purge_forgets_old_review_choices(app, session, make_line, runner, clock):
+    from store.models import CallerChoice
+
+    make_line()
+    reviewing(app).press("4").hang_up()
+    clock.advance(days=29)
+    kept = reviewing(app)
+    kept.press("4").hang_up()
+    clock.advance(days=2)
+    assert runner.invoke(args=["ivr", "purge"]).exit_code == 0
+    session.expire_all()
+    assert list(session.scalars(select(CallerChoice.recording_sid))) == [recorded(kept)[0]]
