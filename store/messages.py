@@ -143,8 +143,7 @@ def choose(session: Session, line_id: int, recording_sid: str, now: datetime, *,
     if message is None:
         return None
     if discarded:
-        session.delete(message)
-        return recording_sid
+        return delete_message(session, line_id, message.id)
     message.urgent = urgent
     return None
 
