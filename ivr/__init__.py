@@ -10,7 +10,22 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import api, cli, console, database, deposit, mail, observability, support, voice
+from ivr import (
+    api,
+    cli,
+    console,
+    database,
+    deposit,
+    mail,
+    media,
+    mwi,
+    notify,
+    notify_doors,  # noqa: F401  (PUT .../notify, flask ivr notify)
+    observability,
+    support,
+    voice,
+    worker,  # noqa: F401  (flask ivr worker)
+)
 from ivr.config import default_database_url, from_environment, parse_settings
 from store.credentials import Hasher
 from store.models import utcnow
@@ -47,6 +62,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(support.bp)
     app.register_blueprint(api.bp)
     console.init_app(app)
+    media.init_app(app)
     mail.init_app(app)
+    notify.init_app(app)
+    mwi.init_app(app)
     cli.init_app(app)
     return app

@@ -12,7 +12,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from ivr import recordings, voice
+from ivr import media, recordings, voice
 from ivr.database import db
 from ivr.signature import signed
 from ivr.steps import StepContext, call_sid, enter, register
@@ -87,7 +87,8 @@ def route_deposit(c: StepContext, _digits: str | None) -> str:
                                              _external=True)
     c.memory["mailbox_number"] = national_digits(line.number)
     if line.mailbox.greeting_url:
-        c.memory["greeting_url"] = line.mailbox.greeting_url
+        c.memory["greeting_url"] = media.playback_url(line.mailbox.greeting_key,
+                                                      line.mailbox.greeting_url)
         return "personal"
     return "standard"
 
