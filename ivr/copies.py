@@ -50,13 +50,11 @@ def fetch_message(session: Session, sid: str, job: jobs.Claimed, now: datetime) 
     try:
         key = _fetch(sid, message.recording_url, "messages")
     except recordings.PlatformError as error:
-        if not error.retryable:
-            log.warning("recording %s is gone from the platform: %s", sid, error)
-            notify.message_arrived(session, message, now, audio_key=None)
-            return
-        if job.attempts >= NOTIFY_AFTER_FAILURES:
-            notify.message_arrived(session, message, now, audio_key=None)
+        if not error.retryable or job.attempts >= NOTIFY_AFTER_FAILURES:
+            notify.message_arrived(session, message, now, audio_key=None)  # without audio
             session.commit()
+        if not error.retryable:
+            raise  # given up: the message keeps playing from the platform while it can
         raise Retry(str(error)) from None
     recorded = session.execute(
         update(Message).where(Message.id == message.id, Message.stored_key.is_(None))

@@ -98,12 +98,15 @@ class BucketStore:
 
     def __init__(self, url: str, endpoint: str | None, seconds: int) -> None:
         import boto3
+        from botocore.config import Config
 
         bucket, _, prefix = url.removeprefix("s3://").partition("/")
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.seconds = seconds
-        self.s3: Any = boto3.client("s3", endpoint_url=endpoint)
+        self.s3: Any = boto3.client("s3", endpoint_url=endpoint, config=Config(
+            signature_version="s3v4", connect_timeout=5, read_timeout=20,
+            retries={"max_attempts": 2}))
 
     def _key(self, key: str) -> str:
         if not KEY.fullmatch(key):
