@@ -33,7 +33,7 @@ class Shifted:
     def __init__(self) -> None:
         self.offset = timedelta()
 
-    def __call__(self):  # type: ignore[no-untyped-def]
+    def __call__(self):
         return utcnow() + self.offset
 
     def advance(self, seconds: float) -> None:
