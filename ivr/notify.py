@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time
 from babel.units import format_unit
 from flask import Flask, current_app
 from sqlalchemy import event, update
@@ -68,6 +68,13 @@ def _caller(caller: str | None, language: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def _when(message: Message, line: Line, locale: str) -> str:
+    """Date and time of arrival in the line's time zone, as its language writes them."""
+    local = message.received_at.astimezone(ZoneInfo(line.time_zone))
+    return (f"{format_date(local, format='full', locale=locale)}, "
+            f"{format_time(local, format='short', locale=locale)}")
+
+
 def texts(line: Line, message: Message, attached: bool) -> tuple[str, str, str]:
     """(subject, e-mail body, SMS) in the line's language, dated in its time zone."""
     language = line.language if line.language in TEXTS else "en"
@@ -75,8 +82,7 @@ def texts(line: Line, message: Message, attached: bool) -> tuple[str, str, str]:
     values = {
         "number": line.number,
         "caller": _caller(message.caller, language),
-        "when": format_datetime(message.received_at, format="medium", locale=locale,
-                                tzinfo=ZoneInfo(line.time_zone)),
+        "when": _when(message, line, locale),
         "duration": format_unit(message.duration, "duration-second", length="long",
                                 locale=locale),
         "audio": ATTACHED[language] + "\n" if attached else "",
