@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 import uuid
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from ivr import copies, mail, mwi, notify, recordings
 from ivr.cli import ivr_cli
+from ivr.observability import log_json_to_stderr
 from store import jobs
 from store.models import OutboxMessage
 
@@ -171,8 +173,8 @@ def worker_command(once: bool) -> None:
         sweep_outbox(app)
         click.echo(f"{ran} jobs run")
         return
+    log_json_to_stderr()
     stop = threading.Event()
-    try:
-        run(app, stop)
-    except KeyboardInterrupt:
-        stop.set()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())  # finish the job in hand, then exit
+    run(app, stop)

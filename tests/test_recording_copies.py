@@ -7,6 +7,8 @@ the directory store is a real directory, the bucket store moto's S3 server.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -24,7 +26,7 @@ from store import jobs
 from store.models import Job, Mailbox, Message, utcnow
 from tests.conftest import AUTH_TOKEN, HOME, MOBILE, CheckedTransport
 from tests.endpoints import ACCOUNT_SID, Loopback, platform_api
-from tests.server import free_port
+from tests.server import ROOT, environment, free_port
 
 
 class Shifted:
@@ -308,3 +310,45 @@ def test_the_bucket_store_keeps_the_copy_and_presigns_playback(
     phone(HOME).press("1").press("3")  # deleted: the object goes too
     run_until_done(app, shifted)
     assert "Contents" not in s3.list_objects_v2(Bucket="voicemail")
+
+
+def test_a_worker_process_killed_mid_fetch_is_replaced_without_loss(
+        app, settings, session, make_line, phone, platform, tmp_path):
+    """`flask ivr worker` gets SIGKILL while the audio is on its way; a new one finishes."""
+    make_line()
+    platform.fail_first = 0
+    sid = "RE" + "e" * 32
+    leave_message(app, platform, sid)
+    # (the platform copy's deletion goes through the twilio library: tested in-process above)
+    env = environment({**settings, "IVR_JOB_LEASE_SECONDS": 2,
+                       "IVR_DELETE_PLATFORM_RECORDINGS": "0"})
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "ivr", "worker"]
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+
+    platform.before_serving.clear()  # the platform holds its answer: the fetch is under way
+    first = start()
+    try:
+        deadline = time.monotonic() + 30
+        while not platform.fetches and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert platform.fetches == [sid]
+    finally:
+        first.kill()
+        first.wait(10)
+    platform.before_serving.set()
+    assert listen(phone) == platform.recording_url(sid)  # it still plays
+
+    second = start()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not message(session).stored_key:
+            time.sleep(0.1)
+    finally:
+        second.terminate()
+        assert second.wait(15) == 0  # a clean stop on SIGTERM
+    assert message(session).stored_key == f"messages/{sid}.wav"
+    assert [p.name for p in (tmp_path / "recordings" / "messages").iterdir()] == [f"{sid}.wav"]
+    assert platform.fetches == [sid, sid]  # the killed try, and the one that stored it

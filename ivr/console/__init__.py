@@ -63,6 +63,7 @@ def init_app(app: Flask) -> None:
     )
     csrf.init_app(app)
     from ivr.console import advisers, audit_log, auth, lines  # noqa: F401  (routes)
+    from ivr.console import notices  # noqa: F401  (issue 12)
 
     app.register_blueprint(bp)
 
