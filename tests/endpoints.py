@@ -72,8 +72,9 @@ class _PlatformHandler(_Handler):
             return self._answer(404, b'{"code": 20404}')
         with platform.lock:
             platform.fetches.append(found.group(2))
-            failing = platform.fail_first > 0
-            platform.fail_first -= 1 if failing else 0
+            failing = platform.fail_first > 0 or (
+                platform.fail_every > 0 and len(platform.fetches) % platform.fail_every == 0)
+            platform.fail_first -= 1 if platform.fail_first > 0 else 0
         if failing:
             return self._answer(503, b'{"code": 20500}')
         platform.before_serving.wait()
@@ -103,6 +104,7 @@ class Platform:
     def __init__(self, token: str, fail_first: int = 2) -> None:
         self.token = token
         self.fail_first = fail_first
+        self.fail_every = 0  # also refuse every n-th fetch (the soak)
         self.wav = make_wav()
         self.fetches: list[str] = []
         self.deleted: list[str] = []
