@@ -308,12 +308,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--calls", type=int, default=200, help="soak: callers at once")
     parser.add_argument("--minutes", type=float, default=5, help="soak: how long")
     args = parser.parse_args(argv)
+    RESULTS.mkdir(exist_ok=True)
     if args.soak:
         if args.think == 1.0:
             args.think = 3.0  # people take a few seconds per key
         sys.exit(bench_soak(args))
     sizes = [int(size) for size in args.lines.split(",")]
-    RESULTS.mkdir(exist_ok=True)
     alone = bcrypt_ms()
     rows = bench_floor(args)
     floor_rate = float(str(rows[0]["steps/s"]))
