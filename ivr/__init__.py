@@ -16,6 +16,7 @@ from ivr import (
     console,
     database,
     deposit,
+    devplatform,
     mail,
     media,
     mwi,
@@ -63,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     console.init_app(app)
     media.init_app(app)
+    devplatform.init_app(app)
     mail.init_app(app)
     notify.init_app(app)
     mwi.init_app(app)
