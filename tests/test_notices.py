@@ -222,3 +222,23 @@ def test_a_change_while_a_post_is_in_flight_ends_on_the_latest_counts(
     run_until_done(app, shifted)
     news = [post["new"] for post, _, _ in switch.posts]
     assert news[0] == 1 and news[-1] == 2  # the late answer did not leave the switch on 1
+
+
+def test_mwi_follows_a_purge_and_a_mailbox_reset(
+        app, runner, session, make_line, platform, switch, shifted):
+    make_line()
+    switch.fail_first = 0
+    leave_message(app, platform)
+    run_until_done(app, shifted)
+    assert switch.latest(HOME)["new"] == 1
+    shifted.advance(40 * 86400)  # past the retention
+    result = runner.invoke(args=["ivr", "purge"])
+    assert result.exit_code == 0, result.output
+    run_until_done(app, shifted)
+    assert (switch.latest(HOME)["new"], switch.latest(HOME)["saved"]) == (0, 0)
+    posts = len(switch.posts)
+    result = runner.invoke(args=["ivr", "reset-mailbox", HOME, "--reason", "locked out",
+                                 "--override"])
+    assert result.exit_code == 0, result.output
+    run_until_done(app, shifted)
+    assert len(switch.posts) == posts + 1  # the switch is told again after a reset
