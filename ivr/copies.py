@@ -42,11 +42,18 @@ def _fetch(sid: str, url: str, folder: str) -> str:
     return key
 
 
+def _end_transaction(session: Session, row: object) -> None:
+    """Keep what was read, and hold no transaction while the platform answers."""
+    session.expunge(row)
+    session.rollback()
+
+
 def fetch_message(session: Session, sid: str, job: jobs.Claimed, now: datetime) -> None:
     """Copy a message's recording; then notify, and let the platform copy go."""
     message = session.scalar(select(Message).where(Message.recording_sid == sid))
     if message is None or message.stored_key:
         return  # deleted meanwhile (its copy, if any, is deleted by its own job), or done
+    _end_transaction(session, message)
     try:
         key = _fetch(sid, message.recording_url, "messages")
     except recordings.PlatformError as error:
@@ -72,6 +79,7 @@ def fetch_greeting(session: Session, sid: str, _job: jobs.Claimed, now: datetime
     mailbox = session.scalar(select(Mailbox).where(Mailbox.greeting_sid == sid))
     if mailbox is None or mailbox.greeting_key or not mailbox.greeting_url:
         return
+    _end_transaction(session, mailbox)
     try:
         key = _fetch(sid, mailbox.greeting_url, "greetings")
     except recordings.PlatformError as error:

@@ -73,6 +73,9 @@ def claim(session: Session, token: str, now: datetime, lease: timedelta,
     )
     if kinds:
         due = due.where(Job.kind.in_(kinds))
+    if session.scalar(due.limit(1)) is None:
+        session.rollback()
+        return None  # idle workers only read: no write lock taken on SQLite
     due = due.order_by(Job.run_after, Job.id).limit(1).with_for_update(skip_locked=True)
     row = session.execute(
         update(Job).where(Job.id == due.scalar_subquery())
