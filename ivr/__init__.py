@@ -24,6 +24,7 @@ from ivr import (
     notify_doors,  # noqa: F401  (PUT .../notify, flask ivr notify)
     observability,
     support,
+    transcription,
     voice,
     worker,  # noqa: F401  (flask ivr worker)
 )
@@ -60,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     observability.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(deposit.bp)
+    app.register_blueprint(transcription.bp)
     app.register_blueprint(support.bp)
     app.register_blueprint(api.bp)
     console.init_app(app)

@@ -123,6 +123,8 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_ATTACH_MAX_BYTES": (_positive, 10 * 1024 * 1024),
     "IVR_MWI_URL": (str, None),
     "IVR_MWI_SECRET": (str, None),
+    "IVR_TRANSCRIBE": (_flag, False),
+    "IVR_TRANSCRIBE_WAIT_SECONDS": (_positive, 120),
     # Production
     "IVR_DATABASE_TIMEOUT": (_seconds, 5.0),
 }

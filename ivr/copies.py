@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ivr import media, notify, recordings
+from ivr import media, notify, recordings, transcription
 from store import jobs
 from store.models import Mailbox, Message
 
@@ -70,7 +70,11 @@ def fetch_message(session: Session, sid: str, job: jobs.Claimed, now: datetime) 
         session.rollback()  # deleted while we fetched: the copy goes too
         media.store().delete(key)
         return
-    notify.message_arrived(session, message, now, audio_key=key)
+    deadline = transcription.awaited_until(message, now)
+    if deadline is not None:  # the notice waits a little for the text, never longer
+        jobs.enqueue(session, jobs.NOTIFY_MESSAGE, sid, deadline)
+    else:
+        notify.message_arrived(session, message, now, audio_key=key)
     _release_platform_copy(session, sid, now)
 
 

@@ -35,21 +35,24 @@ LOCALES = {"en": "en_GB", "fr": "fr_FR", "de": "de_DE"}
 TEXTS = {
     "en": ("New voicemail message from {caller}",
            "You have a new voicemail message on your line {number}.\n\n"
-           "From: {caller}\nReceived: {when}\nLength: {duration}\n{audio}\n"
+           "From: {caller}\nReceived: {when}\nLength: {duration}\n{audio}{text}\n"
            "Call your voicemail to listen to it.\n",
-           "New voicemail from {caller}, {when} ({duration}). Call your voicemail to listen."),
+           "New voicemail from {caller}, {when} ({duration}).{sms_text} Call your voicemail."),
     "fr": ("Nouveau message vocal de {caller}",
            "Vous avez un nouveau message sur la messagerie de votre ligne {number}.\n\n"
-           "De : {caller}\nReçu le : {when}\nDurée : {duration}\n{audio}\n"
+           "De : {caller}\nReçu le : {when}\nDurée : {duration}\n{audio}{text}\n"
            "Appelez votre messagerie pour l'écouter.\n",
-           "Nouveau message de {caller}, {when} ({duration}). Appelez votre messagerie."),
+           "Nouveau message de {caller}, {when} ({duration}).{sms_text} Appelez votre messagerie."),
     "de": ("Neue Sprachnachricht von {caller}",
            "Sie haben eine neue Nachricht auf der Mailbox Ihres Anschlusses {number}.\n\n"
-           "Von: {caller}\nEmpfangen: {when}\nDauer: {duration}\n{audio}\n"
+           "Von: {caller}\nEmpfangen: {when}\nDauer: {duration}\n{audio}{text}\n"
            "Rufen Sie Ihre Mailbox an, um sie abzuhören.\n",
-           "Neue Nachricht von {caller}, {when} ({duration}). Rufen Sie Ihre Mailbox an."),
+           "Neue Nachricht von {caller}, {when} ({duration}).{sms_text} "
+           "Rufen Sie Ihre Mailbox an."),
 }
 UNKNOWN = {"en": "an unknown number", "fr": "un numéro inconnu", "de": "unbekannter Nummer"}
+TRANSCRIPT = {"en": "Transcription", "fr": "Transcription", "de": "Transkription"}
+SMS_TEXT_CHARS = 160
 ATTACHED = {"en": "The message is attached.", "fr": "Le message est joint.",
             "de": "Die Nachricht ist angehängt."}
 
@@ -75,6 +78,10 @@ def _when(message: Message, line: Line, locale: str) -> str:
             f"{format_time(local, format='short', locale=locale)}")
 
 
+def _shorten(text: str) -> str:
+    return text if len(text) <= SMS_TEXT_CHARS else text[:SMS_TEXT_CHARS - 1] + "…"
+
+
 def texts(line: Line, message: Message, attached: bool) -> tuple[str, str, str]:
     """(subject, e-mail body, SMS) in the line's language, dated in its time zone."""
     language = line.language if line.language in TEXTS else "en"
@@ -86,6 +93,9 @@ def texts(line: Line, message: Message, attached: bool) -> tuple[str, str, str]:
         "duration": format_unit(message.duration, "duration-second", length="long",
                                 locale=locale),
         "audio": ATTACHED[language] + "\n" if attached else "",
+        "text": f"\n{TRANSCRIPT[language]}:\n{message.transcript}\n" if message.transcript
+        else "",
+        "sms_text": f" “{_shorten(message.transcript)}”" if message.transcript else "",
     }
     return tuple(text.format(**values) for text in TEXTS[language])  # type: ignore[return-value]
 

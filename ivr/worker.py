@@ -28,7 +28,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ivr import copies, mail, mwi, notify, recordings
+from ivr import copies, mail, mwi, notify, recordings, transcription
 from ivr.cli import ivr_cli
 from ivr.observability import log_json_to_stderr
 from store import jobs
@@ -37,7 +37,7 @@ from store.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, str, jobs.Claimed, datetime], None]
-HANDLERS: dict[str, Handler] = {**copies.HANDLERS, **mwi.HANDLERS}
+HANDLERS: dict[str, Handler] = {**copies.HANDLERS, **mwi.HANDLERS, **transcription.HANDLERS}
 RETRYABLE = (copies.Retry, mwi.Refused)
 IDLE_SECONDS = 1.0
 SWEEP_SECONDS = 60.0

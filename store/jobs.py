@@ -25,6 +25,7 @@ FETCH_MESSAGE = "fetch_message"
 FETCH_GREETING = "fetch_greeting"
 DELETE_COPY = "delete_copy"
 DELETE_PLATFORM = "delete_platform"
+NOTIFY_MESSAGE = "notify_message"
 
 BACKOFF_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 3600.0

@@ -195,6 +195,8 @@ class Message(Base):
     stored_key: Mapped[str | None] = mapped_column(String(256))
     # Set once, by the one transaction that queued the subscriber's notice.
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The platform's transcription (IVR_TRANSCRIBE); "" when it failed or was empty.
+    transcript: Mapped[str | None] = mapped_column(Text)
 
 
 class PhantomStrikes(Base):

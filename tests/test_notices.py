@@ -242,3 +242,75 @@ def test_mwi_follows_a_purge_and_a_mailbox_reset(
     assert result.exit_code == 0, result.output
     run_until_done(app, shifted)
     assert len(switch.posts) == posts + 1  # the switch is told again after a reset
+
+
+@pytest.fixture
+def transcribing(app):
+    app.config.update(IVR_TRANSCRIBE=True, IVR_TRANSCRIBE_WAIT_SECONDS=120)
+
+
+def _transcribe(call, status="completed", text="Hello, call me back about Friday."):
+    record = next(d for d in call.documents if d.find("Record") is not None).find("Record")
+    assert record.get("transcribe") == "true"
+    url = record.get("transcribeCallback")
+    assert "/voice/transcription/" in url
+    form = {"RecordingSid": "RE" + "a" * 32, "TranscriptionSid": "TR" + "1" * 32,
+            "TranscriptionStatus": status, "TranscriptionText": text}
+    assert call.post(url, form)[0] == 200
+
+
+def test_the_notice_includes_the_transcription_that_arrives_in_time(
+        app, runner, session, make_line, platform, smtp, shifted, transcribing):
+    subscriber(make_line, "email+audio")
+    choose(runner, "email+audio")
+    call = leave_message(app, platform)
+    worker.drain(app)
+    assert smtp.messages == []  # copied, waiting for the text
+    _transcribe(call)
+    worker.drain(app)
+    assert len(smtp.messages) == 1
+    body = smtp.messages[0][2].get_body(("plain",)).get_content()
+    assert "Transcription:\nHello, call me back about Friday." in body.replace("\r\n", "\n")
+    assert len(list(smtp.messages[0][2].iter_attachments())) == 1
+    shifted.advance(3600)
+    worker.drain(app)
+    assert len(smtp.messages) == 1
+
+
+def test_a_missing_transcription_delays_the_notice_no_longer_than_the_wait(
+        app, runner, make_line, platform, smtp, shifted, transcribing):
+    subscriber(make_line, "email")
+    choose(runner, "email")
+    leave_message(app, platform)
+    worker.drain(app)
+    shifted.advance(60)
+    worker.drain(app)
+    assert smtp.messages == []
+    shifted.advance(61)  # 121 s after the message: past IVR_TRANSCRIBE_WAIT_SECONDS
+    worker.drain(app)
+    assert len(smtp.messages) == 1
+    assert "Transcription" not in smtp.messages[0][2].get_body(("plain",)).get_content()
+
+
+def test_a_failed_transcription_sends_the_notice_at_once(
+        app, runner, make_line, platform, smtp, shifted, transcribing):
+    subscriber(make_line, "email")
+    choose(runner, "email")
+    call = leave_message(app, platform)
+    worker.drain(app)
+    _transcribe(call, status="failed", text="")
+    worker.drain(app)
+    assert len(smtp.messages) == 1
+
+
+def test_an_unsigned_transcription_is_refused(app, client, session, make_line, platform,
+                                              transcribing):
+    make_line()
+    leave_message(app, platform)
+    line_id = session.scalars(select(Line)).one().id
+    answer = client.post(f"/voice/transcription/{line_id}", data={
+        "RecordingSid": "RE" + "a" * 32, "TranscriptionStatus": "completed",
+        "TranscriptionText": "forged"})
+    assert answer.status_code == 403
+    session.expire_all()
+    assert session.scalars(select(Message)).one().transcript is None

@@ -44,6 +44,7 @@ def upgrade() -> None:
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('stored_key', sa.String(length=256), nullable=True))
         batch_op.add_column(sa.Column('notified_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('transcript', sa.Text(), nullable=True))
     with op.batch_alter_table('mail_outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('channel', sa.String(length=8), server_default='email',
                                       nullable=False))
@@ -55,6 +56,7 @@ def downgrade() -> None:
         batch_op.drop_column('attachment_key')
         batch_op.drop_column('channel')
     with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_column('transcript')
         batch_op.drop_column('notified_at')
         batch_op.drop_column('stored_key')
     with op.batch_alter_table('mailboxes', schema=None) as batch_op:
