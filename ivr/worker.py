@@ -132,7 +132,11 @@ def backlog_metrics(app: Flask) -> bytes:
     """Jobs and notices waiting, from the database (any worker's), in Prometheus text."""
     registry = CollectorRegistry()
     registry.register(_Backlog(app))
-    return generate_latest(registry)
+    try:
+        return generate_latest(registry)
+    except Exception:  # noqa: BLE001 - the database away: the process metrics still go out
+        log.warning("metrics: job backlog unreadable", exc_info=True)
+        return b""
 
 
 class _Backlog(Collector):
