@@ -320,8 +320,10 @@ def test_a_worker_process_killed_mid_fetch_is_replaced_without_loss(
     sid = "RE" + "e" * 32
     leave_message(app, platform, sid)
     # (the platform copy's deletion goes through the twilio library: tested in-process above)
+    # (the key pair is the same basic auth, set so a development.env cannot fill it in)
     env = environment({**settings, "IVR_JOB_LEASE_SECONDS": 2,
-                       "IVR_DELETE_PLATFORM_RECORDINGS": "0"})
+                       "IVR_DELETE_PLATFORM_RECORDINGS": "0",
+                       "TWILIO_API_KEY": ACCOUNT_SID, "TWILIO_API_SECRET": AUTH_TOKEN})
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "ivr", "worker"]
 
     def start() -> subprocess.Popen[bytes]:
