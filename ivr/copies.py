@@ -70,9 +70,10 @@ def fetch_message(session: Session, sid: str, job: jobs.Claimed, now: datetime) 
         session.rollback()  # deleted while we fetched: the copy goes too
         media.store().delete(key)
         return
-    deadline = transcription.awaited_until(message, now)
+    text = session.scalar(select(Message.transcript).where(Message.id == message.id))
+    deadline = transcription.awaited_until(message.received_at, text, now)
     if deadline is not None:  # the notice waits a little for the text, never longer
-        jobs.enqueue(session, jobs.NOTIFY_MESSAGE, sid, deadline)
+        jobs.enqueue(session, jobs.NOTIFY_MESSAGE, sid, deadline, again=True)
     else:
         notify.message_arrived(session, message, now, audio_key=key)
     _release_platform_copy(session, sid, now)

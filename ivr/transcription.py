@@ -29,11 +29,12 @@ bp.register_error_handler(Exception, voice.answer_errors)
 MAX_TRANSCRIPT = 4000
 
 
-def awaited_until(message: Message, now: datetime) -> datetime | None:
+def awaited_until(received_at: datetime, transcript: str | None,
+                  now: datetime) -> datetime | None:
     """When the notice stops waiting for a transcription; None: do not wait."""
-    if not current_app.config["IVR_TRANSCRIBE"] or message.transcript is not None:
+    if not current_app.config["IVR_TRANSCRIBE"] or transcript is not None:
         return None
-    deadline = message.received_at + timedelta(
+    deadline = received_at + timedelta(
         seconds=current_app.config["IVR_TRANSCRIBE_WAIT_SECONDS"])
     return deadline if deadline > now else None
 
