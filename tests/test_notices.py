@@ -314,3 +314,20 @@ def test_an_unsigned_transcription_is_refused(app, client, session, make_line, p
     assert answer.status_code == 403
     session.expire_all()
     assert session.scalars(select(Message)).one().transcript is None
+
+
+def test_an_email_the_smtp_server_could_not_take_is_retried_and_sent_once(
+        app, runner, session, make_line, platform, smtp, shifted):
+    from tests.server import free_port
+
+    subscriber(make_line, "email")
+    choose(runner, "email")
+    leave_message(app, platform)
+    app.config["IVR_SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}"  # nobody listens
+    worker.drain(app)
+    row = session.scalars(select(OutboxMessage)).one()
+    assert row.sent_at is None and row.attempts == 1 and smtp.messages == []
+    app.config["IVR_SMTP_URL"] = smtp.url  # the server is back
+    worker.sweep_outbox(app)
+    worker.sweep_outbox(app)
+    assert len(smtp.messages) == 1

@@ -199,6 +199,7 @@ def test_a_greeting_is_copied_and_played_from_our_store(
     box = session.scalars(select(Mailbox)).one()
     assert box.greeting_key == f"greetings/{sid}.wav"
     assert (tmp_path / "recordings" / box.greeting_key).read_bytes() == platform.wav
+    assert platform.deleted == [sid]  # the greeting's platform copy goes too
     said = leave_message(app, platform, sid="RE" + "d" * 32).said
     played = next(text for text in said if text.startswith("[recording "))
     assert urlsplit(played[11:-1]).path == f"/media/{box.greeting_key}"
