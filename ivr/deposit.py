@@ -14,7 +14,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from ivr import recordings, voice
+from ivr import media, recordings, voice
 from ivr.database import db
 from ivr.signature import signed
 from ivr.steps import StepContext, call_sid, enter, register, register_destination
@@ -96,12 +96,15 @@ def route_deposit(c: StepContext, _digits: str | None) -> str:
     c.memory["max_message_seconds"] = c.settings["IVR_MAX_MESSAGE_SECONDS"]
     c.memory["recording_callback"] = url_for("deposit.recording", line_id=line.id,
                                              _external=True)
+    if c.settings.get("IVR_TRANSCRIBE"):
+        c.memory["transcription_callback"] = url_for("transcription.transcribed",
+                                                     line_id=line.id, _external=True)
     box = line.mailbox
     chosen = greetings.greeting(box, c.now)
     if chosen is greetings.Greeting.AWAY:
         c.memory["away_url"] = box.away_url
     elif chosen is greetings.Greeting.PERSONAL:
-        c.memory["greeting_url"] = box.greeting_url
+        c.memory["greeting_url"] = media.playback_url(box.greeting_key, box.greeting_url or "")
     elif chosen is greetings.Greeting.NAME:
         c.memory["name_url"] = box.name_url
     else:

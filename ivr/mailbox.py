@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from babel.dates import format_date, format_time
 
-from ivr import greetings, recordings
+from ivr import greetings, media, recordings
 from ivr.steps import StepContext
 from menus.catalogue import VOICES
 from store import messages
@@ -84,7 +84,7 @@ def _message(c: StepContext, line: Line, message_id: int | None) -> Message | No
 def _play(c: StepContext, line: Line, message: Message, at: int) -> str:
     """Make `message` the current one: its envelope, its recording."""
     c.memory[AT], c.memory[CURRENT] = at, message.id
-    c.memory["message_url"] = message.recording_url
+    c.memory["message_url"] = media.playback_url(message.stored_key, message.recording_url)
     c.values.update(_envelope(line, message))
     return _kind(c, message)
 

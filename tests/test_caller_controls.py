@@ -41,7 +41,7 @@ def platform(app) -> FakeTwilioHttp:
 def forwarded(app, seconds: int = 7, finish: str = "#", **extra: str) -> PhoneCall:
     """A call forwarded to the mailbox, waiting at the greeting."""
     call = PhoneCall(Sent(app), AUTH_TOKEN, caller=MOBILE, called=HOME, extra=extra,
-                     recording=simulated_recording(seconds, finish))
+                     recording=simulated_recording(seconds, finish=finish))
     return call.dial("/voice/deposit")
 
 
@@ -264,7 +264,7 @@ def test_a_recording_shorter_than_the_minimum_is_asked_again_and_not_stored(
 
 def test_a_short_first_try_then_a_real_message(app, session, make_line, platform):
     make_line()
-    tries = iter([simulated_recording(1, ""), simulated_recording(6, "")])
+    tries = iter([simulated_recording(1, finish=""), simulated_recording(6, finish="")])
     call = forwarded(app)
     call.recording = lambda call, verb: next(tries)(call, verb)
     call.silence()

@@ -20,7 +20,7 @@ def leave_message(app, to=HOME, caller=MOBILE, seconds=7, finish="#", **extra) -
     """A caller forwarded to the mailbox who hears the greeting out, speaks for `seconds`
     and presses `finish` (`#`: the review follows; "": silence, the message is sent)."""
     call = PhoneCall(CheckedTransport(app), AUTH_TOKEN, caller=caller, called=to, extra=extra,
-                     recording=simulated_recording(seconds, finish))
+                     recording=simulated_recording(seconds, finish=finish))
     call.dial("/voice/deposit")
     if call.waiting is not None:
         call.silence()  # the greeting said to its end: the beep
