@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app, request, url_for
+from sqlalchemy import select
 
 from ivr import media, recordings, voice
 from ivr.database import db
@@ -24,7 +25,7 @@ from menus.flow import Transfer
 from store import greetings
 from store.lines import lookup_line, national_digits
 from store.messages import MAX_URL_LENGTH, Recording, Stored, choose, is_full, store_message
-from store.models import Call, Line
+from store.models import Call, Line, Message
 
 log = logging.getLogger(__name__)
 bp = Blueprint("deposit", __name__, url_prefix="/voice")
@@ -142,6 +143,16 @@ def message_left(c: StepContext, recording_url: str | None) -> str:
     return "review" if form.get("Digits") == "#" else "left"
 
 
+def listen_left(c: StepContext, _digits: str | None) -> str:
+    """The recording just made, from our own copy once the message has one."""
+    sid = c.memory.get(LEFT_SID, "")
+    message = c.session.scalar(select(Message).where(Message.recording_sid == sid)) \
+        if sid else None
+    if message is not None and message.line_id == c.call.line_id:
+        c.memory[LEFT_URL] = media.playback_url(message.stored_key, message.recording_url)
+    return "ready"
+
+
 def record_again(c: StepContext, _digits: str | None) -> str:
     """Forget the recording just made (stored or not yet) and record a new one."""
     line, sid = c.call.line, c.memory.pop(LEFT_SID, "")
@@ -166,6 +177,7 @@ OPERATIONS = {
     "route_deposit": route_deposit,
     "operator_configured": operator_configured,
     "message_left": message_left,
+    "listen_left": listen_left,
     "record_again": record_again,
     "mark_urgent": mark_urgent,
 }

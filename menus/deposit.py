@@ -51,9 +51,12 @@ DEPOSIT = Flow.of(
            }),
     Menu("review", say=("review_options",), back="review", keys={
         "1": "message_left",
-        "2": Go("review", say=(Play("left_url"),)),
+        "2": "review_listen",
         "3": "record_again",
         "4": "send_urgent",
+    }),
+    Branch("review_listen", op="listen_left", outcomes={
+        "ready": Go("review", say=(Play("left_url"),)),
     }),
     Branch("record_again", op="record_again", outcomes={
         "discarded": Go("record", say=("record_again",)),

@@ -356,3 +356,15 @@ def test_purge_forgets_old_review_choices(app, session, make_line, runner, clock
     assert runner.invoke(args=["ivr", "purge"]).exit_code == 0
     session.expire_all()
     assert list(session.scalars(select(CallerChoice.recording_sid))) == [recorded(kept)[0]]
+
+
+def test_listening_at_the_review_plays_our_own_copy_once_there(app, session, make_line):
+    make_line()
+    call = reviewing(app).deliver_recordings()
+    [message] = stored(session)
+    message.stored_key = f"messages/{message.recording_sid}.wav"  # as the copy job leaves it
+    session.commit()
+    call.press("2")
+    played = call.said[-2].removeprefix("[recording ").removesuffix("]")
+    assert f"/media/messages/{message.recording_sid}.wav?" in played
+    assert "api.twilio.com" not in played
