@@ -86,6 +86,21 @@ def reviewing(app, language_seconds: int = 7) -> PhoneCall:
 # -- During the greeting ------------------------------------------------------
 
 
+def test_every_greeting_takes_hash_and_zero_and_leads_to_the_beep():
+    from menus.deposit import DEPOSIT
+    from menus.flow import Menu, Record, go
+
+    greetings_said = [DEPOSIT[go(t).to] for t in DEPOSIT["deposit"].targets()
+                      if isinstance(DEPOSIT[go(t).to], Menu)]
+    assert {node.name for node in greetings_said} == {
+        "greeting_away", "greeting_personal", "greeting_name", "greeting_standard"}
+    for node in greetings_said:
+        assert isinstance(node, Menu) and node.silence is not None
+        assert isinstance(DEPOSIT[go(node.silence).to], Record)
+        assert set(node.keys) == {"#", "0"}
+        assert isinstance(DEPOSIT[go(node.keys["#"]).to], Record)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_hash_during_the_greeting_skips_to_the_beep(app, make_line, language):
     make_line(language=language)
