@@ -88,6 +88,9 @@ class Mailbox(Base):
     ask_code_on_fixed_line: Mapped[bool] = mapped_column(Boolean, default=True)
     strikes: Mapped[int] = mapped_column(Integer, default=0)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Moves on at every change of `strikes` (store/codes.py): a right code
+    # resets the count only if nothing happened since its own strike.
+    strike_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     greeting_sid: Mapped[str | None] = mapped_column(String(64))
     greeting_url: Mapped[str | None] = mapped_column(String(512))
     # Where our own copy of the greeting is (store key), once copied.
