@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ivr import mailbox
+from ivr.observability import note
 from ivr.steps import StepContext
 from store import codes
 from store.lines import InvalidNumber, to_e164
@@ -13,6 +14,8 @@ from store.models import Line
 # are counted (store.codes.phantom_key), so a probe hears, across calls,
 # exactly what a wrong code on a real line gives.
 PHANTOM = "phantom"
+# Wrong codes entered in this call, on any line (real or unknown).
+WRONG_CODES = "wrong_codes"
 
 
 def _line(c: StepContext) -> Line | None:
@@ -60,21 +63,30 @@ def find_line(c: StepContext, digits: str | None) -> str:
 
 
 def check_code(c: StepContext, digits: str | None) -> str:
-    """Check the current code (a strike first); right, wrong, length or locked."""
+    """Check the current code (a strike first); right, wrong, length, locked or throttled.
+
+    Wrong codes are also counted per call, whatever lines it named: the
+    third ends the call with the lock's words ("throttled"), so `*` back
+    to the line-number prompt cannot spray codes across lines.
+    """
     digits = digits or ""
     if len(digits) != codes.CODE_LENGTH:
         return "length"
     line = _line(c)
+    lockout = c.settings["IVR_LOCKOUT_SECONDS"]
     if line is None:
         key = c.memory.get(PHANTOM) or codes.phantom_key(c.hasher, "")
-        return codes.check_unknown_line(c.session, c.hasher, key, digits, c.now,
-                                        c.settings["IVR_LOCKOUT_SECONDS"]).value
-    outcome = codes.check_code(
-        c.session, c.hasher, line, digits, c.now, c.settings["IVR_LOCKOUT_SECONDS"]
-    )
-    if outcome is codes.Check.RIGHT:
+        outcome = codes.check_unknown_line(c.session, c.hasher, key, digits, c.now, lockout)
+    else:
+        outcome = codes.check_code(c.session, c.hasher, line, digits, c.now, lockout)
+    if outcome is codes.Check.RIGHT and line is not None:
         c.memory["code_entered"] = True
         c.call.language = line.language
+    if outcome is codes.Check.WRONG:
+        c.memory[WRONG_CODES] = wrong = c.memory.get(WRONG_CODES, 0) + 1
+        if wrong >= codes.MAX_STRIKES:
+            note(throttled="call")
+            return "throttled"
     return outcome.value
 
 
