@@ -59,7 +59,8 @@ STRIKES = Counter("ivr_strikes", "Wrong codes or PINs counted against a line", [
 LOCKS = Counter("ivr_locks", "Locks written to the audit log, by what was locked", ["what"])
 RESETS = Counter("ivr_resets", "Resets written to the audit log, by what was reset", ["what"])
 THROTTLED = Counter(
-    "ivr_code_throttled", "Code attempts ended by a spraying limit (scope: call)", ["scope"]
+    "ivr_code_throttled", "Code attempts ended by a spraying limit: call, caller or withheld",
+    ["scope"],
 )
 
 # Outcomes of an operation that checks a secret (a code, a PIN); the others

@@ -4,7 +4,8 @@ Read it as a table: each node, what it says, the keys it takes and where
 they lead. Operations (in quotes after `op=`) are run by the web layer and
 answer with one of the outcomes listed beside them. "throttled" is the
 third wrong code of one call, across whatever lines it named: it ends the
-call with the lock's own words.
+call with the lock's own words; so does "refused", a calling number past its
+limit across calls (store/callers.py).
 """
 
 from menus.flow import Branch, End, Entry, Flow, Go, Menu
@@ -28,6 +29,7 @@ ACCESS = Flow.of(
         "length": Go("home_login", say=("code_length",)),
         "locked": "locked",
         "throttled": "locked",
+        "refused": "locked",
     }),
     Entry("remote_line", say=("enter_line",), op="find_line", back="remote_line", outcomes={
         "found": "remote_login",
@@ -40,6 +42,7 @@ ACCESS = Flow.of(
         "length": Go("remote_login", say=("code_length",)),
         "locked": "locked",
         "throttled": "locked",
+        "refused": "locked",
     }),
     # The mailbox.
     Menu("main", say=("main_menu",), back="main", keys={
@@ -82,6 +85,7 @@ ACCESS = Flow.of(
         "length": Go("code_current", say=("code_length",)),
         "locked": "locked",
         "throttled": "locked",
+        "refused": "locked",
     }),
     Entry("code_entry", say=("choose_code",), op="propose_code", back="code_menu", outcomes={
         "ok": "code_readback",
