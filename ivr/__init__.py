@@ -10,8 +10,9 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import api, cli, console, database, deposit, mail, observability, support, voice
+from ivr import api, cli, console, database, deposit, mail, observability, steps, support, voice
 from ivr.config import default_database_url, from_environment, parse_settings
+from ivr.flows import FLOWS
 from store.credentials import Hasher
 from store.models import utcnow
 
@@ -41,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["IVR_PIN_PEPPER"].encode(), app.config["IVR_BCRYPT_ROUNDS"]
     )
     database.init_app(app)
+    steps.init_app(app, FLOWS)
     observability.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(deposit.bp)

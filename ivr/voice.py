@@ -7,10 +7,10 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from ivr import access
 from ivr.database import db
+from ivr.observability import notes
 from ivr.signature import signed
-from ivr.steps import call_sid, default_language, enter, now, register, take_step
+from ivr.steps import answer_press, call_sid, default_language, enter, now, phone, press
 from ivr.twiml import goodbye, twiml
 from store.calls import end_call
 from store.lines import lookup_line
@@ -18,7 +18,6 @@ from store.models import Line
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
-register("access", access.OPERATIONS)
 
 ATTESTED = "TN-Validation-Passed-A"
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
@@ -48,7 +47,7 @@ def step(step: int) -> Response:
     sid = call_sid()
     if sid is None:
         return twiml(goodbye(default_language()))
-    return take_step(sid, step)
+    return twiml(answer_press(db(), phone(), press(sid, step), notes()))
 
 
 @bp.post("/status")
