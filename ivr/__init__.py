@@ -13,8 +13,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ivr import api, cli, console, database, deposit, mail, observability, steps, support, voice
 from ivr.config import default_database_url, from_environment, parse_settings
 from ivr.flows import FLOWS
+from ivr.plainkeys import PlainKeys
 from store.credentials import Hasher
 from store.models import utcnow
+
+
+# Verifier threads per process (store/credentials.py): bcrypt in arrival order,
+# below every menu key's priority; one per worker keeps a worker's checks queued.
+VERIFIERS = 1
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -32,14 +38,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config["IVR_DATABASE_URL"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["IVR_DATABASE_URL"] = default_database_url(Path(app.instance_path))
-    proxies = app.config["IVR_TRUSTED_PROXIES"]
-    if proxies:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
-            x_port=proxies, x_prefix=proxies,
-        )
     app.extensions["ivr.hasher"] = Hasher(
-        app.config["IVR_PIN_PEPPER"].encode(), app.config["IVR_BCRYPT_ROUNDS"]
+        app.config["IVR_PIN_PEPPER"].encode(), app.config["IVR_BCRYPT_ROUNDS"],
+        verifiers=app.config.get("IVR_VERIFIERS", VERIFIERS),
     )
     database.init_app(app)
     steps.init_app(app, FLOWS)
@@ -51,4 +52,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     console.init_app(app)
     mail.init_app(app)
     cli.init_app(app)
+    if app.config.get("IVR_PLAIN_KEYS", True):
+        app.wsgi_app = PlainKeys(app, app.wsgi_app)  # type: ignore[method-assign]
+    proxies = app.config["IVR_TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+            x_port=proxies, x_prefix=proxies,
+        )
     return app

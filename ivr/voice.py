@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app, request
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from ivr.database import db
@@ -74,7 +75,11 @@ def answer_errors(error: Exception) -> Response | HTTPException:
     """Whatever went wrong, the caller hears an apology, not the platform's error."""
     if isinstance(error, HTTPException) and error.code in (403, 405):
         return error
-    log.exception("webhook %s failed", request.path)
-    session = db()
+    return twiml(apologise(db(), request.path, default_language()))
+
+
+def apologise(session: Session, path: str, language: str) -> str:
+    """Log what failed and undo it; the TwiML apology (inside an `except` block)."""
+    log.exception("webhook %s failed", path)
     session.rollback()
-    return twiml(goodbye(default_language()))
+    return str(goodbye(language))

@@ -9,11 +9,23 @@ purpose never matches.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import bcrypt
+
+T = TypeVar("T")
+# Verification threads run at the lowest scheduling priority (nice 19): a
+# menu key, at normal priority, is served as soon as it arrives while bcrypt
+# takes whatever CPU is left, and a verification always progresses.
+VERIFIER_NICENESS = 19
 
 # The twenty most common four-digit PINs in published studies (SPEC §4.2).
 COMMON_PINS = frozenset(
@@ -45,17 +57,40 @@ def weakness(digits: str, line_number: str) -> str | None:
     return None
 
 
+def _lower_priority() -> None:
+    """Make the calling thread (a verifier) yield the CPU to every normal thread."""
+    if hasattr(os, "setpriority"):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), VERIFIER_NICENESS)
+
+
+@functools.cache
+def verifier_pool(threads: int) -> ThreadPoolExecutor:
+    """The process's verifiers: `threads` low-priority threads serving bcrypt in arrival order."""
+    return ThreadPoolExecutor(threads, thread_name_prefix="verifier", initializer=_lower_priority)
+
+
 @dataclass(frozen=True)
 class Hasher:
-    """Peppered bcrypt for codes and PINs, at a configured cost."""
+    """Peppered bcrypt for codes and PINs, at a configured cost.
+
+    With `verifiers` (threads per process), bcrypt runs on the process's
+    verifier pool: queued in arrival order, at the lowest priority, so code
+    and PIN checks never hold up a menu key; the caller's thread waits for it.
+    """
 
     pepper: bytes
     rounds: int
+    verifiers: int = 0
     _dummy: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         dummy = bcrypt.hashpw(b"no such line", bcrypt.gensalt(self.rounds))
         object.__setattr__(self, "_dummy", dummy)
+
+    def _run(self, work: Callable[..., T], *args: bytes) -> T:
+        if not self.verifiers:
+            return work(*args)
+        return verifier_pool(self.verifiers).submit(work, *args).result()
 
     def _peppered(self, purpose: str, line_number: str, digits: str) -> bytes:
         message = "\x00".join((purpose, line_number, digits)).encode()
@@ -65,12 +100,12 @@ class Hasher:
     def hash(self, purpose: str, line_number: str, digits: str) -> str:
         """The stored form of a credential."""
         peppered = self._peppered(purpose, line_number, digits)
-        return bcrypt.hashpw(peppered, bcrypt.gensalt(self.rounds)).decode()
+        return self._run(bcrypt.hashpw, peppered, bcrypt.gensalt(self.rounds)).decode()
 
     def verify(self, purpose: str, line_number: str, digits: str, stored: str | None) -> bool:
         """Check digits against a stored hash; with none, spend the same time and fail."""
         peppered = self._peppered(purpose, line_number, digits)
         if stored is None:
-            bcrypt.checkpw(peppered, self._dummy)
+            self._run(bcrypt.checkpw, peppered, self._dummy)
             return False
-        return bcrypt.checkpw(peppered, stored.encode())
+        return self._run(bcrypt.checkpw, peppered, stored.encode())
