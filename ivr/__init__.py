@@ -17,7 +17,6 @@ from ivr.plainkeys import PlainKeys
 from store.credentials import Hasher
 from store.models import utcnow
 
-
 # Verifier threads per process (store/credentials.py): bcrypt in arrival order,
 # below every menu key's priority; one per worker keeps a worker's checks queued.
 VERIFIERS = 1

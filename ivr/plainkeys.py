@@ -31,6 +31,7 @@ from ivr.observability import Notes, record
 from ivr.signature import verify
 from ivr.steps import IDEMPOTENCY_HEADER, Deferred, Press, answer_press, valid_sid
 
+ENDPOINT = "voice.step"  # the Flask view these requests would reach
 STEP_PATH = re.compile(r"/voice/step/([0-9]{1,9})")
 FORM = "application/x-www-form-urlencoded"
 MAX_BODY = 64 * 1024  # a platform's form is a few hundred bytes
@@ -82,18 +83,21 @@ class PlainKeys:
         pressed = Press(sid, int(match[1]), form, headers.get(IDEMPOTENCY_HEADER), root)
         noted = Notes()
         runs = self.app.extensions["ivr.phone"]
-        session = self.app.extensions["ivr.sessions"]()
+        session = self.app.extensions["ivr.sessions"]()  # left unused by a plain key
+        connection = self.app.extensions["ivr.engine"].connect()
         try:
             with deadline(config["IVR_REQUEST_BUDGET"]):
-                answer = answer_press(session, runs, pressed, noted, plain=True)
+                answer = answer_press(session, runs, pressed, noted, plain=connection)
         except Deferred:
             return None
         except Exception:
-            answer = voice.apologise(session, environ["PATH_INFO"], runs.default_language)
+            answer = voice.apologise(connection.rollback, environ["PATH_INFO"],
+                                     runs.default_language)
         finally:
+            connection.close()
             session.close()
         record("POST", environ["PATH_INFO"], form.get("CallSid"), noted, 200,
-               time.perf_counter() - started)
+               time.perf_counter() - started, ENDPOINT)
         return answer
 
 

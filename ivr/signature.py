@@ -44,16 +44,27 @@ def verify(url: str, form: Mapping[str, Any], headers: Mapping[str, str] | Heade
     if not signature:
         return False
     algorithm = get_signature_algorithm(headers.get(SIGNATURE_SETTINGS_HEADER))
-    validator = RequestValidator(token)
+    validator, params = RequestValidator(token), _Params(form)
     parsed = urlparse(url)
     try:
         return any(
-            hmac.compare_digest(validator.compute_signature(variant, form, algorithm).encode(),
+            hmac.compare_digest(validator.compute_signature(variant, params, algorithm).encode(),
                                 signature.encode())
             for variant in (remove_port(parsed), add_port(parsed))
         )
     except ValueError:  # an algorithm the validator does not know: it refuses, and logs why
         return bool(validator.validate(url, form, signature, algorithm))
+
+
+class _Params(dict[str, list[str]]):
+    """The form as the validator reads it (`getall`), each value list built once."""
+
+    def __init__(self, form: Mapping[str, Any]) -> None:
+        getlist = getattr(form, "getlist", None)
+        super().__init__((name, getlist(name) if getlist else [form[name]]) for name in form)
+
+    def getall(self, name: str) -> list[str]:
+        return self[name]
 
 
 def signed(view: Callable[..., Any]) -> Callable[..., Any]:

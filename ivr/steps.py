@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, request
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from ivr.database import db
@@ -156,20 +157,22 @@ def enter(flow: str, line: Line | None, *, home: bool) -> Response:
 
 
 def answer_press(session: Session, runs: Phone, pressed: Press, noted: Notes, *,
-                 plain: bool = False) -> str:
+                 plain: Connection | None = None) -> str:
     """The TwiML answering `pressed`, the step taken at most once whoever else tries.
 
-    With `plain`, only a key that needs no operation, no transfer and no
-    claim is answered; anything else raises `Deferred` having changed nothing.
+    With `plain` (a connection of its own, the session left unused), only a
+    key that needs no operation, no transfer and no claim is answered;
+    anything else raises `Deferred` having changed nothing.
     """
-    hold = StepHold(session, pressed.sid, pressed.step, fingerprint(runs, pressed), runs.now())
+    hold = StepHold(session, pressed.sid, pressed.step, fingerprint(runs, pressed), runs.now(),
+                    plain)
     state = hold.read() if pressed.step > 0 else None
     if state is not None and state.step == pressed.step and state.ended_at is None:
         try:
-            return _decide(runs, pressed, noted, hold, state, plain)
+            return _decide(runs, pressed, noted, hold, state, plain is not None)
         except Lost:
-            session.rollback()
-    if plain:
+            (plain or session).rollback()
+    if plain is not None:
         raise Deferred
     return _claim(runs, pressed, noted, hold)
 
@@ -234,7 +237,7 @@ def _decide(runs: Phone, pressed: Press, noted: Notes, hold: StepHold, state: Ca
         memory.clear()
     hold.save(node=turn.node, last_response=answer, context=memory,
               ended_at=hold.now if ended else None)
-    hold.session.commit()
+    hold.commit()
     return answer
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from ivr.database import db
@@ -75,11 +75,11 @@ def answer_errors(error: Exception) -> Response | HTTPException:
     """Whatever went wrong, the caller hears an apology, not the platform's error."""
     if isinstance(error, HTTPException) and error.code in (403, 405):
         return error
-    return twiml(apologise(db(), request.path, default_language()))
+    return twiml(apologise(db().rollback, request.path, default_language()))
 
 
-def apologise(session: Session, path: str, language: str) -> str:
-    """Log what failed and undo it; the TwiML apology (inside an `except` block)."""
+def apologise(undo: Callable[[], None], path: str, language: str) -> str:
+    """Log what failed and `undo` it; the TwiML apology (inside an `except` block)."""
     log.exception("webhook %s failed", path)
-    session.rollback()
+    undo()
     return str(goodbye(language))

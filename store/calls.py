@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import enum
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, bindparam, delete, select, update
+from sqlalchemy import Connection, CursorResult, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -106,11 +106,18 @@ class StepHold:
     step: int
     fingerprint: str
     now: datetime
+    # Where `read` and `save` run: the session's connection, or one of their own
+    # (a plain key needs no session; committed by `commit`).
+    connection: Connection | None = None
     call: Call | None = None  # the call, once taken by this request
+    _own: bool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._own = self.connection is not None
 
     def read(self) -> CallState | None:
         """The call as it stands (no lock taken), or None if unknown."""
-        rows = _prepared(_READ, self.session).run(self.session, {"sid": self.sid})
+        rows = self._run(_READ, {"sid": self.sid})
         return CallState(*rows[0]) if rows else None
 
     def take(self) -> Call:
@@ -134,8 +141,21 @@ class StepHold:
         params = {"w_sid": self.sid, "w_step": self.step, "v_step": self.step + 1,
                   "v_fingerprint": self.fingerprint, "v_now": self.now,
                   **{f"v_{name}": saved[name] for name in _SAVED}}
-        if not _prepared(_TAKE_AND_SAVE, self.session).run(self.session, params):
+        if not self._run(_TAKE_AND_SAVE, params):
             raise Lost
+
+    def commit(self) -> None:
+        """Commit what this request did to the call."""
+        if self._own:
+            assert self.connection is not None
+            self.connection.commit()
+        else:
+            self.session.commit()
+
+    def _run(self, statement: Any, values: dict[str, Any]) -> Any:
+        if self.connection is None or self.connection.closed:
+            self.connection = self.session.connection()
+        return _prepared(statement, self.connection).run(self.connection, values)
 
     def claim(self) -> Claimed:
         """Take the step, or say why not: a retry (replay), stale, ended or unknown."""
@@ -193,14 +213,15 @@ class _Prepared:
         columns = getattr(statement, "selected_columns", ())
         self.results = [c.type._cached_result_processor(dialect, None) for c in columns]
 
-    def run(self, session: Session, values: dict[str, Any]) -> Any:
+    def run(self, connection: Connection, values: dict[str, Any]) -> Any:
         """The rows a SELECT returns, or the rows an UPDATE matched."""
         params: Any
         if self.positional:
             params = tuple(self._bind(name, values[name]) for name in self.names)
         else:
             params = {name: self._bind(name, values[name]) for name in self.names}
-        connection = session.connection()
+        if not connection.in_transaction():
+            connection.begin()  # so that the connection's commit() is the driver's
         connection.dispatch.before_cursor_execute(connection, None, self.sql, params, None, False)
         cursor = connection.connection.cursor()
         try:
@@ -220,8 +241,8 @@ class _Prepared:
 _PREPARED: dict[tuple[int, int], _Prepared] = {}
 
 
-def _prepared(statement: Any, session: Session) -> _Prepared:
-    dialect = session.get_bind().dialect
+def _prepared(statement: Any, connection: Connection) -> _Prepared:
+    dialect = connection.dialect
     key = (id(statement), id(dialect))
     found = _PREPARED.get(key)
     if found is None or found.dialect is not dialect:  # an id reused by a new dialect
