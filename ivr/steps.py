@@ -167,7 +167,7 @@ def answer_press(session: Session, runs: Phone, pressed: Press, noted: Notes, *,
     hold = StepHold(session, pressed.sid, pressed.step, fingerprint(runs, pressed), runs.now(),
                     plain)
     state = hold.read() if pressed.step > 0 else None
-    if state is not None and state.step == pressed.step and state.ended_at is None:
+    if state is not None and state.step == pressed.step and not state.ended:
         try:
             return _decide(runs, pressed, noted, hold, state, plain is not None)
         except Lost:

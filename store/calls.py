@@ -56,12 +56,12 @@ class CallState:
     language: str
     context: dict[str, Any]
     step: int
-    ended_at: datetime | None
+    ended: bool
 
     @classmethod
     def of(cls, call: Call) -> CallState:
         return cls(call.sid, call.flow, call.node, call.language, dict(call.context), call.step,
-                   call.ended_at)
+                   call.ended_at is not None)
 
 
 def open_call(session: Session, call: Call) -> Call | None:
@@ -78,7 +78,7 @@ def open_call(session: Session, call: Call) -> Call | None:
 # Built once: constructing a statement costs as much as running it.
 _CALLS = Call.__table__.c
 _READ = select(_CALLS.sid, _CALLS.flow, _CALLS.node, _CALLS.language, _CALLS.context,
-               _CALLS.step, _CALLS.ended_at).where(_CALLS.sid == bindparam("sid"))
+               _CALLS.step, _CALLS.ended_at.is_not(None)).where(_CALLS.sid == bindparam("sid"))
 _SAVED = ("node", "context", "last_response", "ended_at")
 _TAKE_AND_SAVE = (
     update(Call)

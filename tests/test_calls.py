@@ -50,7 +50,7 @@ def test_a_plain_step_is_read_then_taken_by_its_save(sessions):
         first = hold(a)
         state = first.read()
         assert state is not None and state.step == 1 and state.node == "main_menu"
-        assert state.context == {"repeats": 0} and state.ended_at is None
+        assert state.context == {"repeats": 0} and not state.ended
         answered(first, "customise_menu", "<Response>A</Response>")
     call = stored(sessions)
     assert (call.step, call.node, call.last_response) == (2, "customise_menu",
