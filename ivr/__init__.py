@@ -17,10 +17,6 @@ from ivr.plainkeys import PlainKeys
 from store.credentials import Hasher
 from store.models import utcnow
 
-# Verifier threads per process (store/credentials.py): bcrypt in arrival order,
-# below every menu key's priority; one per worker keeps a worker's checks queued.
-VERIFIERS = 1
-
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from `config`, or from the environment when None."""
@@ -39,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["IVR_DATABASE_URL"] = default_database_url(Path(app.instance_path))
     app.extensions["ivr.hasher"] = Hasher(
         app.config["IVR_PIN_PEPPER"].encode(), app.config["IVR_BCRYPT_ROUNDS"],
-        verifiers=app.config.get("IVR_VERIFIERS", VERIFIERS),
+        verifiers=app.config["IVR_VERIFIERS"],
     )
     database.init_app(app)
     steps.init_app(app, FLOWS)
