@@ -200,8 +200,8 @@ def bench_floor(args: argparse.Namespace) -> list[Measured]:
 
 
 def bench_menus(lines: int, args: argparse.Namespace) -> list[Measured]:
-    made = database(lines, CODED_LINES, args.postgres)
-    with serve(settings(made.url), args.workers, args.threads,
+    made = database(lines, CODED_LINES, args.postgres, rounds=args.rounds)
+    with serve(settings(made.url, args.rounds), args.workers, args.threads,
                RESULTS / f"app-{lines}.log") as server:
         measured = measure(server, [Phase("menu", "menu", args.concurrency, 0.0),
                                     Phase("menu", "menu", args.concurrency, args.think)],
@@ -247,15 +247,16 @@ def bench_soak(args: argparse.Namespace) -> int:
 
 def bench_storm(args: argparse.Namespace) -> int:
     """Paced menu callers beside flat-out logins at cost 12; 0 if the targets hold."""
-    made = database(1000, CODED_LINES, args.postgres)
-    with serve(settings(made.url), args.workers, args.threads,
+    made = database(1000, CODED_LINES, args.postgres, rounds=args.rounds)
+    with serve(settings(made.url, args.rounds), args.workers, args.threads,
                RESULTS / "storm.log") as server:
         load.run(server.base, "menu", made.without_code, 4, WARM_UP)
         out = storm.run(server.base, made, args.concurrency, args.logins, args.seconds,
                         args.think)
     print(f"\nStorm: {args.concurrency} menu callers at {args.think:g} s/key beside "
           f"{args.logins} callers logging in flat out, {engine_name(args)}, bcrypt cost "
-          f"{ROUNDS} (one verification alone: {bcrypt_ms():.0f} ms), {args.seconds:g} s, "
+          f"{args.rounds} (one verification alone: {bcrypt_ms(args.rounds):.0f} ms), "
+          f"{args.seconds:g} s, "
           f"machine load {machine_busy():.1f} on {os.cpu_count()} cores\n")
     print_table(latency_rows(out))
     menu_p99 = percentile(out.latencies.get("menu", []), 0.99) * 1000
@@ -303,18 +304,22 @@ def bench(args: argparse.Namespace) -> None:
     """The table and the targets: floor and app measured in the same run."""
     sizes = [int(size) for size in args.lines.split(",")]
     RESULTS.mkdir(exist_ok=True)
-    alone, alone_cheap = bcrypt_ms(), bcrypt_ms(OVERHEAD_ROUNDS)
+    alone, alone_cheap = bcrypt_ms(args.rounds), bcrypt_ms(OVERHEAD_ROUNDS)
     floor = bench_floor(args)
     rows = [m.row("-") for m in floor]
-    ratios = []
+    ratios, capacity = [], []
     for lines in sizes:
         measured = bench_menus(lines, args)
         rows += [m.row(f"{lines:,}") for m in measured]
         ratios.append((lines, measured[0].cpu_ms_per_request()))
+        logins = len(measured[2].tally.latencies.get("code", []))
+        capacity.append((lines, 1000 / measured[0].cpu_ms_per_request(),
+                         logins / measured[2].cpu if measured[2].cpu else 0.0))
     overhead = bench_code_overhead(args)
     rows.append(overhead.row(f"1,000 (cost {OVERHEAD_ROUNDS})"))
     floor_cpu = floor[0].cpu_ms_per_request()
-    print(f"\n{engine_name(args)}, bcrypt cost {ROUNDS} (one verification alone: {alone:.0f} ms), "
+    print(f"\n{engine_name(args)}, bcrypt cost {args.rounds} (one verification alone: "
+          f"{alone:.0f} ms), "
           f"{args.seconds:g} s per phase, gunicorn.conf.py defaults, "
           f"{MENU_KEYS} menu keys per home call, {os.cpu_count()} cores; "
           f"'load' is the machine's 1-minute load average after the phase\n")
@@ -331,6 +336,10 @@ def bench(args: argparse.Namespace) -> None:
         f"≤ {CODE_OVERHEAD_TARGET_MS:g} ms", code_p50 - alone_cheap <= CODE_OVERHEAD_TARGET_MS))
     print()
     print_table(verdicts)
+    print()
+    print_table([{"lines": f"{lines:,}", "menu steps per core-second": f"{steps:.0f}",
+                  f"logins per core-second (cost {args.rounds})": f"{logins:.2f}"}
+                 for lines, steps, logins in capacity])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -347,6 +356,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--postgres", metavar="URL",
                         help="benchmark on this PostgreSQL server instead of SQLite "
                              "(postgresql+psycopg://user@host:port/postgres)")
+    parser.add_argument("--rounds", type=int, default=ROUNDS,
+                        help=f"bcrypt cost of the app's codes (default {ROUNDS})")
     parser.add_argument("--storm", action="store_true",
                         help="paced menu callers beside callers logging in flat out")
     parser.add_argument("--logins", type=int, default=8, help="storm: callers logging in")

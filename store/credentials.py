@@ -74,8 +74,11 @@ class Hasher:
     """Peppered bcrypt for codes and PINs, at a configured cost.
 
     With `verifiers` (threads per process), bcrypt runs on the process's
-    verifier pool: queued in arrival order, at the lowest priority, so code
-    and PIN checks never hold up a menu key; the caller's thread waits for it.
+    verifier pool at the lowest priority, so code and PIN checks never hold
+    up a menu key; the caller's thread waits for it. With as many verifiers
+    as request threads no check queues: all share what CPU the menus leave,
+    at equal rates, so checks of one cost finish in the order they arrived
+    and none is starved. Fewer verifiers queue the rest in arrival order.
     """
 
     pepper: bytes
