@@ -77,7 +77,7 @@ class PlainKeys:
             return None
         headers = EnvironHeaders(environ)
         config = self.app.config
-        if not verify(_url(environ), form, headers,
+        if not verify(request_url(environ), form, headers,
                       token=config.get("TWILIO_AUTH_TOKEN")):
             return None  # Flask refuses it, and logs why
         pressed = Press(sid, int(match[1]), form, headers.get(IDEMPOTENCY_HEADER), root)
@@ -101,7 +101,7 @@ class PlainKeys:
         return answer
 
 
-def _url(environ: Environ) -> str:
+def request_url(environ: Environ) -> str:
     """The request's URL as werkzeug gives it (`request.url`), built directly for a plain host."""
     host, scheme = environ.get("HTTP_HOST", ""), environ.get("wsgi.url_scheme")
     if not PLAIN_HOST.issuperset(host) or "xn--" in host or environ.get("QUERY_STRING") \

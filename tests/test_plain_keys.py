@@ -15,11 +15,15 @@ from typing import Any
 import pytest
 from flask import Flask
 from prometheus_client import REGISTRY
+from twilio.request_validator import RequestValidator
+from werkzeug.wsgi import get_current_url
 
 import ivr.steps
 from ivr import create_app
 from ivr.phone import PhoneCall
 from ivr.plainkeys import PlainKeys
+from ivr.plainkeys import request_url as plain_url
+from ivr.signature import verify
 from menus.catalogue import sentence
 from store.lines import add_line
 from tests.conftest import AUTH_TOKEN, HOME, CheckedTransport
@@ -164,3 +168,33 @@ def test_the_request_deadline_holds_on_plain_keys(make_app, caplog, plain_answer
     plain, _ = same_either_way(make_app, caplog, script)
     assert plain_answers and sentence("en", "apology") in plain_answers[-1]
     assert plain["logged"][-2]["error"] == "DeadlineExceeded"
+
+
+@pytest.mark.parametrize("url", ["https://ivr.example.com/voice/step/3",
+                                 "https://ivr.example.com:443/voice/step/3",
+                                 "http://127.0.0.1:8000/voice/step/3"])
+def test_the_one_hmac_check_accepts_exactly_what_the_validator_accepts(url):
+    form = {"CallSid": SID, "Digits": "2", "From": HOME}
+    validator = RequestValidator(AUTH_TOKEN)
+    stripped = url.replace(":443", "")
+    for signed_url in {url, stripped, stripped.replace(".com", ".com:443")}:
+        for token in (AUTH_TOKEN, "another-token"):
+            signature = RequestValidator(token).compute_signature(signed_url, form)
+            headers = {"X-Twilio-Signature": signature}
+            assert verify(url, form, headers, token=AUTH_TOKEN) == \
+                validator.validate(url, form, signature), (signed_url, token)
+    assert not verify(url, form, {}, token=AUTH_TOKEN)
+    assert not verify(url, form, {"X-Twilio-Signature": "x"}, token=None)
+
+
+@pytest.mark.parametrize("environ", [
+    {"HTTP_HOST": "ivr.example.com", "wsgi.url_scheme": "https"},
+    {"HTTP_HOST": "ivr.example.com:443", "wsgi.url_scheme": "https"},
+    {"HTTP_HOST": "127.0.0.1:8000", "wsgi.url_scheme": "http", "SCRIPT_NAME": "/ivr/"},
+    {"HTTP_HOST": "xn--bcher-kva.example", "wsgi.url_scheme": "https"},
+    {"HTTP_HOST": "localhost", "wsgi.url_scheme": "http", "QUERY_STRING": "a=1"},
+])
+def test_the_plain_url_is_the_one_werkzeug_gives(environ):
+    full = {"SERVER_NAME": "localhost", "SERVER_PORT": "80", "PATH_INFO": "/voice/step/3",
+            "SCRIPT_NAME": "", **environ}
+    assert plain_url(full) == get_current_url(full)
