@@ -83,7 +83,7 @@ class Hasher:
 
     pepper: bytes
     rounds: int
-    verifiers: int = 0
+    verifiers: int = field(default=0, kw_only=True)
     _dummy: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
