@@ -22,10 +22,11 @@ from typing import TypeVar
 import bcrypt
 
 T = TypeVar("T")
-# Verification threads run at the lowest scheduling priority (nice 19): a
-# menu key, at normal priority, is served as soon as it arrives while bcrypt
-# takes whatever CPU is left, and a verification always progresses.
-VERIFIER_NICENESS = 19
+# Verification threads run at a low scheduling priority (nice 10): a menu
+# key, at normal priority, is served as soon as it arrives while bcrypt takes
+# what CPU is left. Not the lowest (19): on a shared host, checks would then
+# crawl behind every other busy process and run out of the request's time.
+VERIFIER_NICENESS = 10
 
 # The twenty most common four-digit PINs in published studies (SPEC §4.2).
 COMMON_PINS = frozenset(
@@ -74,7 +75,7 @@ class Hasher:
     """Peppered bcrypt for codes and PINs, at a configured cost.
 
     With `verifiers` (threads per process), bcrypt runs on the process's
-    verifier pool at the lowest priority, so code and PIN checks never hold
+    verifier pool at a low priority, so code and PIN checks never hold
     up a menu key; the caller's thread waits for it. With as many verifiers
     as request threads no check queues: all share what CPU the menus leave,
     at equal rates, so checks of one cost finish in the order they arrived
