@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from benchmarks import load, soak, storm
 from benchmarks.load import MENU_KEYS
 from benchmarks.provision import Provisioned, plan, provision
+from benchmarks.report import latency_rows, percentile, print_table, verdict
 from store.migrate import upgrade
 from tests.server import Server, serve
 
@@ -122,9 +123,6 @@ def machine_busy() -> float:
     return os.getloadavg()[0]
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
 
 
 @dataclass
@@ -274,30 +272,14 @@ def bench_storm(args: argparse.Namespace) -> int:
     return 0 if failures == 0 else 1
 
 
-def latency_rows(tally: load.Tally) -> list[dict[str, object]]:
-    return [{"step": kind, "requests": len(values),
-             "p50 ms": f"{percentile(values, 0.5) * 1000:.1f}",
-             "p99 ms": f"{percentile(values, 0.99) * 1000:.1f}",
-             "max ms": f"{max(values) * 1000:.1f}"}
-            for kind, values in sorted(tally.latencies.items())]
 
 
-def verdict(figure: str, measured: str, target: str, met: bool) -> dict[str, object]:
-    return {"target": figure, "measured": measured, "wanted": target,
-            "verdict": "met" if met else "MISSED"}
 
 
 def engine_name(args: argparse.Namespace) -> str:
     return "PostgreSQL" if args.postgres else "SQLite"
 
 
-def print_table(rows: list[dict[str, object]]) -> None:
-    columns = list(rows[0])
-    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
-    print("| " + " | ".join(c.ljust(widths[c]) for c in columns) + " |")
-    print("|" + "|".join("-" * (widths[c] + 2) for c in columns) + "|")
-    for r in rows:
-        print("| " + " | ".join(str(r[c]).ljust(widths[c]) for c in columns) + " |")
 
 
 def bench(args: argparse.Namespace) -> None:

@@ -214,13 +214,7 @@ def _decide(runs: Phone, pressed: Press, noted: Notes, hold: StepHold, state: Ca
         noted.operation(op, outcome)
         return outcome
 
-    if pressed.step == 0:
-        turn = engine.start(flow, run)
-    else:
-        # A recording's input is its URL; any other node's, the keys pressed.
-        name = "RecordingUrl" if isinstance(flow[state.node], Record) else "Digits"
-        turn = engine.answer(flow, state.node, pressed.form.get(name),
-                             memory.get("repeats", 0), run)
+    turn = _turn(flow, state.node, pressed, memory.get("repeats", 0), run)
     memory["repeats"] = turn.repeats
     noted.update(outcome=turn.node)
     node = flow[turn.node]
@@ -239,6 +233,15 @@ def _decide(runs: Phone, pressed: Press, noted: Notes, hold: StepHold, state: Ca
               ended_at=hold.now if ended else None)
     hold.commit()
     return answer
+
+
+def _turn(flow: Flow, node: str, pressed: Press, repeats: int, run: engine.Run) -> engine.Turn:
+    """Where the flow goes from `node` with what was pressed (the root on step 0)."""
+    if pressed.step == 0:
+        return engine.start(flow, run)
+    # A recording's input is its URL; any other node's, the keys pressed.
+    name = "RecordingUrl" if isinstance(flow[node], Record) else "Digits"
+    return engine.answer(flow, node, pressed.form.get(name), repeats, run)
 
 
 def fingerprint(runs: Phone, pressed: Press) -> str:
