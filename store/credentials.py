@@ -9,7 +9,6 @@ purpose never matches.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
 import os
@@ -64,10 +63,19 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), VERIFIER_NICENESS)
 
 
-@functools.cache
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+if hasattr(os, "register_at_fork"):  # a forked worker has none of its parent's threads
+    os.register_at_fork(after_in_child=_POOLS.clear)
+
+
 def verifier_pool(threads: int) -> ThreadPoolExecutor:
     """The process's verifiers: `threads` low-priority threads serving bcrypt in arrival order."""
-    return ThreadPoolExecutor(threads, thread_name_prefix="verifier", initializer=_lower_priority)
+    with _POOLS_LOCK:  # two first checks at once must not start two pools
+        if threads not in _POOLS:
+            _POOLS[threads] = ThreadPoolExecutor(threads, thread_name_prefix="verifier",
+                                                 initializer=_lower_priority)
+        return _POOLS[threads]
 
 
 @dataclass(frozen=True)
