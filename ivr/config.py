@@ -98,6 +98,11 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_DEFAULT_LANGUAGE": (_choice("en", "fr", "de"), "en"),
     "IVR_DEFAULT_REGION": (str.upper, "FR"),
     "IVR_LOCKOUT_SECONDS": (_non_negative, 0),
+    # Code attempts per calling number and window, across calls and lines
+    # (docs/security.md, "Codes and strikes")
+    "IVR_CALLER_MAX_CODES": (_positive, 10),
+    "IVR_WITHHELD_MAX_CODES": (_positive, 30),
+    "IVR_CALLER_WINDOW_SECONDS": (_positive, 3600),
     "IVR_TEMP_PIN_SECONDS": (_positive, 7200),
     "IVR_TRUST_CALLER_ID": (_choice("always", "attested"), "always"),
     "IVR_SUPPORT_DIAL": (_dial_address, None),
@@ -129,6 +134,9 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_TRANSCRIBE_WAIT_SECONDS": (_positive, 120),
     # Production
     "IVR_DATABASE_TIMEOUT": (_seconds, 5.0),
+    # Low-priority bcrypt threads per process (store/credentials.py, issue #10):
+    # as many as gunicorn's request threads, so no check queues behind another
+    "IVR_VERIFIERS": (_positive, 16),
 }
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from ivr import media, recordings, voice
 from ivr.database import db
 from ivr.signature import signed
-from ivr.steps import StepContext, call_sid, enter, register, register_destination
+from ivr.steps import StepContext, call_sid, enter
 from ivr.twiml import Destination, twiml
 from menus.engine import MAX_REPEATS
 from menus.flow import Transfer
@@ -181,5 +181,4 @@ OPERATIONS = {
     "record_again": record_again,
     "mark_urgent": mark_urgent,
 }
-register("deposit", OPERATIONS)
-register_destination("operator", operator)
+DESTINATIONS = {"operator": operator}
