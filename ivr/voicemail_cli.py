@@ -13,6 +13,7 @@ from store.calls import purge_calls
 from store.codes import purge_phantoms
 from store.messages import purge_messages
 from store.resets import ResetRefused, reset_mailbox
+from store.signin import purge_throttles
 
 # Call states untouched this long are deleted by `purge` (ended or abandoned).
 CALL_STATE_RETENTION = timedelta(days=1)
@@ -42,15 +43,18 @@ def reset_mailbox_command(number: str, reason: str, override: bool) -> None:
 
 @ivr_cli.command("purge")
 def purge_command() -> None:
-    """Delete messages past IVR_RETENTION_DAYS (and their recordings) and stale call states."""
+    """Delete messages past IVR_RETENTION_DAYS (and their recordings), stale call states
+    and console sign-in counters untouched for a day."""
     moment = now()
     retention = timedelta(days=current_app.config["IVR_RETENTION_DAYS"])
     with session() as db:
         sids = purge_messages(db, moment, retention)
         calls = purge_calls(db, moment, CALL_STATE_RETENTION)
         phantoms = purge_phantoms(db, moment, retention)
+        throttles = purge_throttles(db, current_app.extensions["ivr.hasher"].pepper, moment)
         db.commit()
     deleted = recordings.delete_recordings(sids)
     click.echo(f"{len(sids)} messages older than {retention.days} days deleted "
                f"({deleted} recordings deleted on the platform), {calls} call states "
-               f"and {phantoms} unknown-number counters purged")
+               f"and {phantoms} unknown-number counters purged, "
+               f"{throttles} sign-in counters forgotten")
