@@ -65,7 +65,8 @@ class Browser:
     """
 
     def __init__(self, base: str) -> None:
-        self.base, self.cookies, self.token = base, {}, ""
+        self.base, self.token = base, ""
+        self.cookies: dict[str, str] = {}
 
     def _keep(self, answer: requests.Response) -> requests.Response:
         for header in answer.raw.headers.getlist("Set-Cookie"):
