@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -178,6 +179,14 @@ def _keys(scripted: str | None) -> Iterator[str]:
         yield typed.strip()
 
 
+def _platform(url: str | None) -> str:
+    """Where the console phone's recordings live: the dev server itself in development."""
+    if not current_app.config.get("IVR_DEVELOPMENT"):
+        return "https://api.twilio.com"
+    server = url or "http://" + os.environ.get("IVR_BIND", "127.0.0.1:8000")
+    return server.rstrip("/") + "/dev/platform"
+
+
 @ivr_cli.command("call")
 @click.option("--from", "caller", required=True, help="The caller's number (From).")
 @click.option("--to", "entry", type=click.Choice(sorted(ENTRY_POINTS)), default="access",
@@ -200,7 +209,7 @@ def call_command(
         raise click.ClickException("a deposit call needs --mailbox NUMBER (the line called)")
     transport: Transport = HttpTransport(url) if url else FlaskTransport(current_app)
     extra = {"ForwardedFrom": forwarded_from} if forwarded_from else {}
-    record = simulated_recording(speak)
+    record = simulated_recording(speak, _platform(url))
 
     def speaking(call: PhoneCall, verb: ET.Element) -> dict[str, str]:
         click.echo(f"(beep: the caller speaks for {speak} s, then presses #)")

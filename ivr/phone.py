@@ -242,15 +242,20 @@ class PhoneCall:
             self.on_say(text)
 
 
-def simulated_recording(seconds: int = 5) -> Callable[[PhoneCall, ET.Element], dict[str, str]]:
-    """A caller who speaks for `seconds` (capped by maxLength) then presses `#`."""
+def simulated_recording(
+    seconds: int = 5, platform: str = "https://api.twilio.com"
+) -> Callable[[PhoneCall, ET.Element], dict[str, str]]:
+    """A caller who speaks for `seconds` (capped by maxLength) then presses `#`.
+
+    The recording's URL is on `platform` (the dev server's own, in development).
+    """
 
     def record(_call: PhoneCall, verb: ET.Element) -> dict[str, str]:
         length = min(seconds, int(verb.get("maxLength") or 3600))
         if length <= 0:
             return {}
         sid = "RE" + uuid.uuid4().hex
-        url = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
+        url = f"{platform}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
         return {"RecordingSid": sid, "RecordingUrl": url,
                 "RecordingDuration": str(length), "Digits": "#"}
 
