@@ -10,7 +10,7 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import api, cli, console, database, deposit, mail, observability, support, voice
+from ivr import api, cli, console, database, deposit, mail, observability, platforms, support, voice
 from ivr.config import default_database_url, from_environment, parse_settings
 from store.credentials import Hasher
 from store.models import utcnow
@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["ivr.hasher"] = Hasher(
         app.config["IVR_PIN_PEPPER"].encode(), app.config["IVR_BCRYPT_ROUNDS"]
     )
+    platforms.init_app(app)
     database.init_app(app)
     observability.init_app(app)
     app.register_blueprint(voice.bp)

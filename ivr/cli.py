@@ -34,6 +34,16 @@ ENTRY_POINTS = {
     "deposit": "/voice/deposit",
     "support": "/support/incoming",
 }
+PLATFORMS = ("twilio", "signalwire", "telnyx")
+# The setting the console phone signs with, when --secret is not given.
+PHONE_SECRETS = {"twilio": "TWILIO_AUTH_TOKEN", "signalwire": "IVR_PLATFORM_SIGNING_KEY",
+                 "telnyx": None}
+PHONE_SECRET_MISSING = {
+    "twilio": "TWILIO_AUTH_TOKEN is not set: the app would refuse the call",
+    "signalwire": "IVR_PLATFORM_SIGNING_KEY is not set: the app would refuse the call",
+    "telnyx": "Telnyx signs with a private key the app never holds: pass --secret "
+              "(or IVR_PHONE_SECRET), the base64 Ed25519 key of IVR_PLATFORM_PUBLIC_KEY",
+}
 
 
 def init_app(app: Flask) -> None:
@@ -169,14 +179,21 @@ def _keys(scripted: str | None) -> Iterator[str]:
 @click.option("--forwarded-from", help="Deposit: the ForwardedFrom the platform passes on.")
 @click.option("--speak", type=click.IntRange(0, 14400), default=5, show_default=True,
               help="Seconds the caller speaks at each recording (0: says nothing).")
+@click.option("--platform", type=click.Choice(PLATFORMS),
+              help="Sign and speak as this platform (default: IVR_PLATFORM).")
+@click.option("--secret", envvar="IVR_PHONE_SECRET",
+              help="The platform's signing secret; Telnyx: the base64 Ed25519 private key "
+                   "(default: TWILIO_AUTH_TOKEN, IVR_PLATFORM_SIGNING_KEY).")
 def call_command(
     caller: str, entry: str, url: str | None, keys: str | None,
     mailbox: str | None, forwarded_from: str | None, speak: int,
+    platform: str | None, secret: str | None,
 ) -> None:
     """Place a call against the app from the console, as the platform would."""
-    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    platform = platform or current_app.config["IVR_PLATFORM"]
+    token = secret or current_app.config.get(PHONE_SECRETS[platform] or "")
     if not token:
-        raise click.ClickException("TWILIO_AUTH_TOKEN is not set: the app would refuse the call")
+        raise click.ClickException(PHONE_SECRET_MISSING[platform])
     if entry == "deposit" and not (mailbox or forwarded_from):
         raise click.ClickException("a deposit call needs --mailbox NUMBER (the line called)")
     transport: Transport = HttpTransport(url) if url else FlaskTransport(current_app)
@@ -188,7 +205,7 @@ def call_command(
         return record(call, verb)
 
     call = PhoneCall(transport, token, caller=caller, called=mailbox or ENTRY_POINTS[entry],
-                     extra=extra, on_say=lambda text: click.echo(f"  {text}"),
+                     extra=extra, platform=platform, on_say=lambda text: click.echo(f"  {text}"),
                      recording=speaking)
     call.dial(ENTRY_POINTS[entry])
     for typed in _keys(keys):

@@ -76,6 +76,19 @@ def _dial_address(value: str) -> str:
     return value
 
 
+def _public_key(value: str) -> str:
+    from ivr.platforms.telnyx import public_key
+
+    public_key(value)
+    return value
+
+
+def _base_url(value: str) -> str:
+    if not re.fullmatch(r"https?://[^\s/]+", value.rstrip("/")):
+        raise ValueError("expected a base URL such as https://example.signalwire.com")
+    return value.rstrip("/")
+
+
 # name: (parser, default)
 SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_DATABASE_URL": (str, None),
@@ -101,6 +114,14 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_MAIL_FROM": (str, "voicemail@localhost"),
     # Production
     "IVR_DATABASE_TIMEOUT": (_seconds, 5.0),
+    # Telephony platform (issue 14, docs/platforms/)
+    "IVR_PLATFORM": (_choice("twilio", "signalwire", "telnyx"), "twilio"),
+    "IVR_PLATFORM_SIGNING_KEY": (str, None),
+    "IVR_PLATFORM_PUBLIC_KEY": (_public_key, None),
+    "IVR_PLATFORM_ACCOUNT": (str, None),
+    "IVR_PLATFORM_API_TOKEN": (str, None),
+    "IVR_PLATFORM_API_URL": (_base_url, None),
+    "IVR_SMS_FROM": (_dial_address, None),
 }
 
 

@@ -1,34 +1,30 @@
-"""The one signature check every webhook goes through."""
+"""The one signature check every webhook goes through, whatever the platform.
+
+`verify` needs no Flask request (a WSGI-level path can call it with the
+raw body); `signed` wraps a Flask view: it refuses (403, nothing changed) a
+request the configured platform did not sign, then hands the view the
+request's parameters in Twilio's vocabulary (see ivr/platforms).
+"""
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
-from flask import abort, current_app, request
-from twilio.request_validator import (
-    SIGNATURE_HEADER,
-    SIGNATURE_SETTINGS_HEADER,
-    RequestValidator,
-    get_signature_algorithm,
-)
+from flask import abort, request
+from werkzeug.datastructures import ImmutableMultiDict
+
+from ivr.platforms import Headers, Platform, current
 
 log = logging.getLogger(__name__)
 
 
-def is_signed() -> bool:
-    """Whether this request carries the platform's valid signature for its URL and form."""
-    token = current_app.config.get("TWILIO_AUTH_TOKEN")
-    if not token:
-        log.error("TWILIO_AUTH_TOKEN is not set: refusing every webhook")
-        return False
-    signature = request.headers.get(SIGNATURE_HEADER)
-    if not signature:
-        return False
-    algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
-    return bool(RequestValidator(token).validate(request.url, request.form, signature, algorithm))
+def verify(url: str, form: Mapping[str, str], headers: Headers, body: bytes = b"",
+           platform: Platform | None = None) -> bool:
+    """Whether the request is signed by `platform` (default: the current app's)."""
+    return (platform or current()).verify(url, form, headers, body)
 
 
 def signed(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -36,9 +32,16 @@ def signed(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def check(*args: Any, **kwargs: Any) -> Any:
-        if not is_signed():
+        platform = current()
+        body = request.get_data(cache=True)
+        if not platform.verify(request.url, request.form, request.headers, body):
             log.warning("refused unsigned or wrongly signed request to %s", request.path)
             abort(403)
+        translated = platform.inbound(request.form)
+        if translated is not None:
+            # Where werkzeug keeps the parsed form: every later read sees the translation.
+            parsed = cast(Any, request)._get_current_object().__dict__
+            parsed["form"] = ImmutableMultiDict(translated)
         return view(*args, **kwargs)
 
     return check

@@ -9,7 +9,8 @@ from typing import Any
 from flask import Response
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from menus.catalogue import VOICES, sentence
+from ivr.platforms import current
+from menus.catalogue import sentence
 from menus.engine import Turn
 from menus.flow import End, Entry, Flow, Menu, Play, Prompt, Record, Transfer
 
@@ -45,8 +46,8 @@ def say(
     keys: Iterable[Prompt],
     values: Mapping[str, Any] | None = None,
 ) -> None:
-    """Append one <Say> per prompt key, in the language's voice, or a <Play>."""
-    voice = VOICES[language]
+    """Append one <Say> per prompt key, in the platform's voice for the language, or a <Play>."""
+    voice = current().say(language)
     for key in keys:
         if isinstance(key, Play):
             verb.play((values or {})[key.value])

@@ -16,6 +16,7 @@ from store.models import Line
 from tests import twiml
 from tests.clock import Clock
 from tests.databases import Databases
+from tests.fakes import FakeApi, fake_api
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 HOME = "+33142685300"
@@ -92,6 +93,14 @@ def make_line(app: Flask) -> Callable[..., Line]:
             return line
 
     return make
+
+
+@pytest.fixture
+def platform_api(app: Flask) -> Iterator[FakeApi]:
+    """The configured platform's REST API on loopback, and the app pointed at it."""
+    with fake_api(app.config["IVR_PLATFORM"]) as api:
+        app.config.update(api.settings())
+        yield api
 
 
 class CheckedTransport(FlaskTransport):
