@@ -195,11 +195,16 @@ class PhoneCall:
 
     def post(self, url: str, form: Mapping[str, str]) -> tuple[int, str]:
         """Sign and send one request of this call."""
+        self.last_request = self.signed(url, form)
+        return self.transport.post(*self.last_request)
+
+    def signed(self, url: str, form: Mapping[str, str]
+               ) -> tuple[str, dict[str, str], dict[str, str]]:
+        """One request of this call, signed but not sent: (absolute URL, form, headers)."""
         absolute = urljoin(self.transport.base_url, url)
         fields = {**self.params(), **form}
-        headers = self.side.sign(self.token, absolute, fields, encoded(fields), self.clock())
-        self.last_request = (absolute, fields, headers)
-        return self.transport.post(absolute, fields, headers)
+        return absolute, fields, self.side.sign(self.token, absolute, fields, encoded(fields),
+                                                self.clock())
 
     def _awaited(self) -> Waiting:
         if self.waiting is None:
