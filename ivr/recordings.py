@@ -28,3 +28,13 @@ def delete_recordings(sids: Iterable[str]) -> int:
             continue
         deleted += 1
     return deleted
+
+
+def fetch_recording(url: str) -> tuple[bytes, str]:
+    """A recording's audio and content type, fetched from the platform (PlatformError if not)."""
+    return current().fetch_recording(url)
+
+
+def send_sms(to: str, body: str) -> str:
+    """Send a text message from IVR_SMS_FROM; the platform's id for it (PlatformError if not)."""
+    return current().send_sms(to, body)

@@ -46,13 +46,8 @@ class FakeApi:
     status: int = 204
     requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
     messages: list[dict[str, str]] = field(default_factory=list)
-
-    @property
-    def deleted(self) -> list[str]:
-        """SIDs of the recordings deleted, in the platform's own form, in order."""
-        pattern = SHAPES[self.platform]["delete"]
-        return [m.group("sid") for method, path, _, _ in self.requests
-                if method == "DELETE" and (m := pattern.search(path))]
+    # SIDs of the recordings deleted (answered 204), in the platform's own form, in order.
+    deleted: list[str] = field(default_factory=list)
 
     def settings(self) -> dict[str, str]:
         """The app settings that point this platform's REST operations here."""
@@ -83,6 +78,7 @@ class FakeApi:
             if found.group("account") != ACCOUNTS[self.platform]:
                 return 400, "application/json", b'{"errors": [{"detail": "wrong account"}]}'
             if self.status == 204:
+                self.deleted.append(found.group("sid"))
                 return 204, "application/json", b""
             return self.status, "application/json", b'{"errors": [{"detail": "not found"}]}'
         if method == "POST" and shape["sms"].search(path):
@@ -126,7 +122,7 @@ def fake_api(platform: str) -> Iterator[FakeApi]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     api.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield api
