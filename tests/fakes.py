@@ -46,8 +46,15 @@ class FakeApi:
     status: int = 204
     requests: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
     messages: list[dict[str, str]] = field(default_factory=list)
-    # SIDs of the recordings deleted (answered 204), in the platform's own form, in order.
-    deleted: list[str] = field(default_factory=list)
+    # SIDs of the recordings actually removed (answered 204), in the platform's form, in order.
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def deleted(self) -> list[str]:
+        """SIDs of the recordings it was asked to delete, in the platform's form, in order."""
+        pattern = SHAPES[self.platform]["delete"]
+        return [m.group("sid") for method, path, _, _ in self.requests
+                if method == "DELETE" and (m := pattern.search(path))]
 
     def settings(self) -> dict[str, str]:
         """The app settings that point this platform's REST operations here."""
@@ -71,6 +78,8 @@ class FakeApi:
         shape = SHAPES[self.platform]
         if method == "GET" and path.startswith("/media/"):
             return 200, "audio/x-wav", AUDIO
+        if method == "GET" and path.startswith("/page/"):  # a login page, say: not audio
+            return 200, "text/html", b"<html></html>"
         if not self.authorised(headers):
             return 401, "application/json", b'{"code": 20003, "message": "Authenticate"}'
         found = shape["delete"].search(path)
@@ -78,7 +87,7 @@ class FakeApi:
             if found.group("account") != ACCOUNTS[self.platform]:
                 return 400, "application/json", b'{"errors": [{"detail": "wrong account"}]}'
             if self.status == 204:
-                self.deleted.append(found.group("sid"))
+                self.removed.append(found.group("sid"))
                 return 204, "application/json", b""
             return self.status, "application/json", b'{"errors": [{"detail": "not found"}]}'
         if method == "POST" and shape["sms"].search(path):

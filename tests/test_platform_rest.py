@@ -25,7 +25,7 @@ def test_deleting_recordings_reaches_the_platform(app, platform_api, platform_na
     sids = [SIDES[platform_name].recording_sid() for _ in range(2)]
     with app.app_context():
         assert recordings.delete_recordings([stored(platform_name, sid) for sid in sids]) == 2
-    assert platform_api.deleted == sids
+    assert platform_api.deleted == platform_api.removed == sids
     assert all(platform_api.authorised(headers) for _, _, headers, _ in platform_api.requests)
 
 
@@ -41,9 +41,10 @@ def test_a_recording_already_gone_counts_an_error_does_not(app, platform_api, pl
 def test_wrong_credentials_delete_nothing(app, platform_api, platform_name):
     key = "TWILIO_AUTH_TOKEN" if platform_name == "twilio" else "IVR_PLATFORM_API_TOKEN"
     app.config[key] = "not-the-token"
+    sid = SIDES[platform_name].recording_sid()
     with app.app_context():
-        assert recordings.delete_recordings([stored(platform_name, "RE" + "1" * 32)]) == 0
-    assert len(platform_api.requests) == 1 and platform_api.deleted == []
+        assert recordings.delete_recordings([stored(platform_name, sid)]) == 0
+    assert len(platform_api.deleted) == 1 and platform_api.removed == []
 
 
 def test_without_credentials_nothing_is_asked(app, platform_name):
@@ -57,7 +58,7 @@ def test_fetching_a_recording_sends_credentials_only_to_the_api(app, platform_ap
                                                                 platform_name):
     with app.app_context():
         audio, kind = recordings.fetch_recording(f"{platform_api.url}/media/RE1")
-    assert (audio, kind) == (AUDIO, "audio/x-wav")
+    assert (audio, kind) == (AUDIO, "audio/wav")
     assert "authorization" in platform_api.requests[-1][2]
     with fake_api(platform_name) as elsewhere, app.app_context():
         audio, _ = recordings.fetch_recording(f"{elsewhere.url}/media/RE2")
@@ -69,8 +70,11 @@ def test_a_recording_that_cannot_be_fetched_is_a_platform_error(app, platform_ap
     with app.app_context():
         with pytest.raises(PlatformError):
             recordings.fetch_recording("file:///etc/passwd")
-        with pytest.raises(PlatformError):
+        with pytest.raises(PlatformError) as gone:
             recordings.fetch_recording(f"{platform_api.url}/nothing-here")
+        assert not gone.value.retryable
+        with pytest.raises(PlatformError, match="not audio"):
+            recordings.fetch_recording(f"{platform_api.url}/page/login")
 
 
 def test_sending_an_sms(app, platform_api, platform_name):

@@ -40,11 +40,13 @@ class Voice:
 
 
 class PlatformError(RuntimeError):
-    """A REST operation the platform refused or could not be reached for."""
+    """A REST operation failed; `retryable` says whether trying later may succeed."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None,
+                 retryable: bool = True) -> None:
         super().__init__(message)
         self.status = status
+        self.retryable = retryable
 
 
 class Platform:

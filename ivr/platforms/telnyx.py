@@ -132,13 +132,14 @@ class Telnyx(Platform):
     def send_sms(self, to: str, body: str) -> str:
         sender = self.config.get("IVR_SMS_FROM")
         if not sender:
-            raise PlatformError("IVR_SMS_FROM is not set")
+            raise PlatformError("IVR_SMS_FROM is not set", retryable=False)
         answer = rest.call("POST", f"{self._base()}/v2/messages", headers=self._bearer(),
                            json={"from": sender, "to": to, "text": body})
         data = answer.json().get("data") if answer.status_code < 300 else None
         sid = data.get("id") if isinstance(data, dict) else None
         if not isinstance(sid, str):
-            raise PlatformError(f"message not accepted: HTTP {answer.status_code}")
+            raise PlatformError(f"message not accepted: HTTP {answer.status_code}",
+                                status=answer.status_code, retryable=False)
         return sid
 
     def _bearer(self) -> dict[str, str]:

@@ -117,12 +117,13 @@ class LamlApi(Platform):
     def send_sms(self, to: str, body: str) -> str:
         sender = self.config.get("IVR_SMS_FROM")
         if not sender:
-            raise PlatformError("IVR_SMS_FROM is not set")
+            raise PlatformError("IVR_SMS_FROM is not set", retryable=False)
         answer = rest.call("POST", self._resource("Messages.json"), auth=self._auth(),
                            data={"To": to, "From": sender, "Body": body})
         sid = answer.json().get("sid") if answer.status_code < 300 else None
         if not isinstance(sid, str):
-            raise PlatformError(f"message not accepted: HTTP {answer.status_code}")
+            raise PlatformError(f"message not accepted: HTTP {answer.status_code}",
+                                status=answer.status_code, retryable=False)
         return sid
 
 
