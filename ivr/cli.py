@@ -14,7 +14,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivr.phone import FlaskTransport, HttpTransport, PhoneCall, Transport, simulated_recording
+from ivr.phone import (
+    CallFailed,
+    FlaskTransport,
+    HttpTransport,
+    PhoneCall,
+    Transport,
+    simulated_recording,
+)
 from store.lines import (
     LANGUAGES,
     DuplicateLine,
@@ -169,6 +176,19 @@ def _keys(scripted: str | None) -> Iterator[str]:
         yield typed.strip()
 
 
+def _converse(call: PhoneCall, entry: str, keys: str | None) -> None:
+    """Dial, type each key when asked, then hang up."""
+    call.dial(entry)
+    for typed in _keys(keys):
+        if call.ended or call.waiting is None:
+            break
+        click.echo(f"> {typed}")
+        call.press("" if typed == "-" else typed)
+    if not call.ended:
+        click.echo("(caller hangs up)")
+    call.hang_up()
+
+
 @ivr_cli.command("call")
 @click.option("--from", "caller", required=True, help="The caller's number (From).")
 @click.option("--to", "entry", type=click.Choice(sorted(ENTRY_POINTS)), default="access",
@@ -207,14 +227,9 @@ def call_command(
     call = PhoneCall(transport, token, caller=caller, called=mailbox or ENTRY_POINTS[entry],
                      extra=extra, platform=platform, on_say=lambda text: click.echo(f"  {text}"),
                      recording=speaking)
-    call.dial(ENTRY_POINTS[entry])
-    for typed in _keys(keys):
-        if call.ended or call.waiting is None:
-            break
-        click.echo(f"> {typed}")
-        call.press("" if typed == "-" else typed)
-    if not call.ended:
-        click.echo("(caller hangs up)")
-    call.hang_up()
+    try:
+        _converse(call, ENTRY_POINTS[entry], keys)
+    except CallFailed as error:  # a refused signature, a server error: one line, no traceback
+        raise click.ClickException(str(error)) from None
     for number in call.dialled:
         click.echo(f"(call put through to {number})")

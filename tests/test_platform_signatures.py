@@ -261,3 +261,17 @@ def test_signature_behind_trusted_proxies(settings, platform_name):
                   {**headers, **forwarded})
     assert answer.status_code == 200
     app.extensions["ivr.engine"].dispose()
+
+
+@pytest.mark.parametrize("platform_name", ["telnyx"])
+def test_the_console_phone_signs_as_the_platform_named(runner, make_line, platform_name):
+    make_line()
+    refused = runner.invoke(args=["ivr", "call", "--from", HOME, "--keys", "-"])
+    assert refused.exit_code != 0 and "private key the app never holds" in refused.output
+    answered = runner.invoke(args=["ivr", "call", "--platform", "telnyx", "--from", HOME,
+                                   "--secret", TELNYX_PRIVATE, "--keys", "2"])
+    assert answered.exit_code == 0, answered.output
+    assert sentence("en", "customise_menu") in answered.output
+    wrong = runner.invoke(args=["ivr", "call", "--platform", "signalwire", "--from", HOME,
+                                "--secret", SIGNING_KEY, "--keys", "2"])
+    assert wrong.exit_code != 0 and "HTTP 403" in wrong.output  # the app serves Telnyx
