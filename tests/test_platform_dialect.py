@@ -77,3 +77,16 @@ def test_attested_caller_id_on_telnyx(settings, platform_name):
         for say in document.iter("Say"):
             assert say.get("voice") == "Polly.Amy"
     app.extensions["ivr.engine"].dispose()
+
+
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("IVR_PLATFORM", "plivo", "expected one of twilio, signalwire, telnyx"),
+    ("IVR_PLATFORM_PUBLIC_KEY", "not base64!", "base64 Ed25519 public key"),
+    ("IVR_PLATFORM_PUBLIC_KEY", "c2hvcnQ=", "32-byte"),
+    ("IVR_PLATFORM_API_URL", "example.signalwire.com", "base URL"),
+])
+def test_platform_settings_are_checked_at_start(name, value, says):
+    from ivr.config import ConfigError, parse_settings
+
+    with pytest.raises(ConfigError, match=says):
+        parse_settings({name: value})
