@@ -17,9 +17,13 @@ threads = int(os.environ.get("IVR_THREADS", 4))
 timeout = 15
 graceful_timeout = 10
 keepalive = 5
-# Request bodies are small forms; refuse anything absurd early.
+# The request line and headers are bounded here, before the app sees them
+# (a webhook's URL and headers are well under 2 KB; the console's cookie is
+# one signed token). Bodies are bounded by the app itself, before anything
+# parses them, per area (ivr/limits.py, docs/security.md "Input").
 limit_request_line = 4094
 limit_request_fields = 100
+limit_request_field_size = 8190
 # The app logs one JSON line per request (ivr/observability.py) to standard
 # error; gunicorn's own access log would repeat it in another format.
 accesslog = None

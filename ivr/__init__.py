@@ -10,7 +10,19 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr import api, cli, console, database, deposit, mail, observability, platforms, support, voice
+from ivr import (
+    api,
+    cli,
+    console,
+    database,
+    deposit,
+    limits,
+    mail,
+    observability,
+    platforms,
+    support,
+    voice,
+)
 from ivr.config import default_database_url, from_environment, parse_settings
 from store.credentials import Hasher
 from store.models import utcnow
@@ -28,6 +40,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("IVR_DEVELOPMENT", False)
     app.config.setdefault("IVR_CLOCK", utcnow)
     app.config["SECRET_KEY"] = settings["IVR_SECRET_KEY"]
+    # Behind ivr/limits.py, Flask's own ceilings on what it will parse.
+    app.config.update(MAX_CONTENT_LENGTH=limits.LARGEST, MAX_FORM_MEMORY_SIZE=limits.LARGEST,
+                      MAX_FORM_PARTS=100)
     if not app.config["IVR_DATABASE_URL"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["IVR_DATABASE_URL"] = default_database_url(Path(app.instance_path))
@@ -37,6 +52,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
             x_port=proxies, x_prefix=proxies,
         )
+    # Outermost: a body over its area's limit never reaches the app (ivr/limits.py).
+    app.wsgi_app = limits.BodyLimit(app.wsgi_app)  # type: ignore[method-assign]
     app.extensions["ivr.hasher"] = Hasher(
         app.config["IVR_PIN_PEPPER"].encode(), app.config["IVR_BCRYPT_ROUNDS"]
     )

@@ -32,9 +32,28 @@ from store.lines import (
 )
 from store.migrate import alembic_config
 from store.models import Line
+from store.text import InvalidText, plain_text
+
+# Backstop for any argument or option; each command's own rules are tighter.
+MAX_ARGUMENT = 1000
+
+
+class CheckedCommand(click.Command):
+    """A command whose text arguments must be plain text (store/text.py), or one clear line."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        for name, value in ctx.params.items():
+            if isinstance(value, str):
+                try:
+                    plain_text(value, name.replace("_", "-"), max_length=MAX_ARGUMENT)
+                except InvalidText as error:
+                    raise click.ClickException(str(error)) from None
+        return super().invoke(ctx)
+
 
 db_cli = AppGroup("db", help="Create or upgrade the database schema (Alembic).")
 ivr_cli = AppGroup("ivr", help="Operate the voicemail service.")
+ivr_cli.command_class = CheckedCommand
 
 ENTRY_POINTS = {
     "access": "/voice/access",

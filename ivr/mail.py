@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from store import outbox
+from store.text import InvalidText, email_address
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,10 @@ def _send_one(session: Session, smtp: smtplib.SMTP, message: Any, sender: str, n
         done.expired += 1
     else:
         try:
-            smtp.send_message(_email(message, sender))
-        except (OSError, smtplib.SMTPException) as error:
+            # To the one address on file, never to whatever a To header lists.
+            recipient = email_address(message.recipient, "recipient")
+            smtp.send_message(_email(message, sender), to_addrs=[recipient])
+        except (OSError, smtplib.SMTPException, InvalidText) as error:
             log.warning("mail: message %s to %s not sent: %s", message.id,
                         message.line_number, type(error).__name__)
             outbox.mark_failed(message, str(error))

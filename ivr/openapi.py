@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ivr.limits import KIB, limit_for
+from store.lines import MAX_CUSTOMER_NUMBER, MAX_NUMBER_TEXT
+from store.text import MAX_EMAIL
+
 JSON = "application/json"
 
 
@@ -37,9 +41,11 @@ AUTH_ERRORS = {
 }
 BODY_ERRORS = {
     "400": _error("The body is not valid JSON, or the line number is not a phone number"),
-    "413": _error("The body is larger than 16 KiB"),
+    "413": _error(f"The body is larger than {limit_for('/api/') // KIB} KiB"),
     "415": _error("The body is not sent as application/json"),
-    "422": _error("The body is not an object of the documented fields and types"),
+    "422": _error("The body is not an object of the documented fields and types, or a field "
+                  "breaks its rules: plain text (no control characters, no lone surrogates), "
+                  "lengths, one valid e-mail address"),
 }
 LINE_ERRORS = {
     "400": _error("The line number is not a phone number"),
@@ -73,10 +79,14 @@ SCHEMAS: dict[str, Any] = {
         "required": ["number"],
         "additionalProperties": False,
         "properties": {
-            "number": {"type": "string"},
-            "customer_number": {**NULLABLE_STRING, "description": "Digits the caller types"},
+            "number": {"type": "string", "minLength": 1, "maxLength": MAX_NUMBER_TEXT,
+                       "description": "Any form phonenumbers reads"},
+            "customer_number": {**NULLABLE_STRING, "pattern": f"^[0-9]{{1,{MAX_CUSTOMER_NUMBER}}}$",
+                                "description": "Digits the caller types"},
             "language": {"type": ["string", "null"], "enum": ["en", "fr", "de", None]},
-            "email": NULLABLE_STRING,
+            "email": {**NULLABLE_STRING, "format": "email", "maxLength": MAX_EMAIL,
+                      "description": "Exactly one address; stored normalised "
+                      "(email-validator, no DNS lookup)"},
         },
     },
     "ServicePin": {

@@ -38,40 +38,36 @@ ANSWERED = frozenset({"completed", "answered"})
 
 def route_support(c: StepContext, _digits: str | None) -> str:
     """From the caller's own line the PIN alone; from anywhere else the customer number first."""
-    line = c.call.line if c.call.home else None
-    pins.record_support_outcome(c.session, c.call.sid, line, c.call.caller, None, c.now)
-    return "own_line" if line is not None else "other"
+    line_id = c.call.line_id if c.call.home else None
+    pins.open_support_call(c.session, c.call, line_id, c.now)
+    return "own_line" if line_id is not None else "other"
 
 
 def find_customer(c: StepContext, digits: str | None) -> str:
     """Remember whose account the caller names; an unknown one goes on like a real one."""
     line = pins.line_for_customer(c.session, digits or "")
-    c.call.line_id = line.id if line else None
-    c.session.flush()
-    c.session.refresh(c.call, ["line"])
-    pins.record_support_outcome(c.session, c.call.sid, line, c.call.caller, None, c.now)
+    pins.name_customer(c.session, c.call, line.id if line else None)
     return "given"
 
 
 def check_pin(c: StepContext, digits: str | None) -> str:
-    """Check the PIN (a failure taken first); verified, wrong, failed (third) or locked."""
-    pin = digits or ""
+    """Check the PIN (a failure taken first); verified, wrong, failed (third) or locked.
+
+    Only the call's line id is used, never its Line: a known customer number
+    and an unknown one run the same statements (store/pins.py).
+    """
     attempts = c.memory.get(ATTEMPTS, 0) + 1
     c.memory[ATTEMPTS] = attempts
-    line = c.call.line
-    own_line = c.call.home and line is not None
-    if line is None:
-        pins.check_unknown_customer(c.hasher, pin)
+    line_id = c.call.line_id
+    own_line = c.call.home and line_id is not None
+    outcome = pins.check_service_pin(c.session, c.hasher, line_id, digits or "",
+                                     from_own_line=own_line, now=c.now)
+    if outcome is pins.PinCheck.LOCKED and not own_line:
+        # After a customer number, a lock must sound as a wrong PIN does
+        # for an unknown number, or customer numbers could be probed.
         outcome = pins.PinCheck.WRONG
-    else:
-        outcome = pins.check_service_pin(c.session, c.hasher, line, pin,
-                                         from_own_line=own_line, now=c.now)
-        if outcome is pins.PinCheck.LOCKED and not own_line:
-            # After a customer number, a lock must sound as a wrong PIN does
-            # for an unknown number, or customer numbers could be probed.
-            outcome = pins.PinCheck.WRONG
     if outcome.verified:
-        pins.record_support_outcome(c.session, c.call.sid, line, c.call.caller,
+        pins.record_support_outcome(c.session, c.call.sid, line_id, c.call.caller,
                                     outcome.value, c.now)
         return "verified"
     if outcome is pins.PinCheck.LOCKED:

@@ -11,11 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.models import Line, Mailbox
+from store.text import InvalidText, digits, email_address, plain_text
 
 LANGUAGES = ("en", "fr", "de")
+MAX_NUMBER_TEXT = 40  # a number typed in any form, spaces and all
+MAX_CUSTOMER_NUMBER = 32
+MAX_TIME_ZONE = 64
 
 
-class InvalidNumber(ValueError):
+class InvalidNumber(InvalidText):
     """The text is not a valid phone number."""
 
 
@@ -25,6 +29,10 @@ class DuplicateLine(ValueError):
 
 def to_e164(text: str, region: str) -> str:
     """Parse a number in national or international form into E.164."""
+    try:
+        plain_text(text, "the number", max_length=MAX_NUMBER_TEXT)
+    except InvalidText as error:
+        raise InvalidNumber(str(error)) from None
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as error:
@@ -51,6 +59,7 @@ def default_time_zone(e164: str) -> str:
 
 def check_time_zone(name: str) -> str:
     """The IANA time zone name, if it is one."""
+    plain_text(name, "time zone", max_length=MAX_TIME_ZONE)
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -70,16 +79,19 @@ def add_line(
 ) -> Line:
     """Provision a line and its empty mailbox; the caller commits.
 
-    The time zone (for message envelopes) defaults to the number's own.
+    Every field is checked first (InvalidText, a ValueError, says which and
+    why); the e-mail address is stored normalised. The time zone (for
+    message envelopes) defaults to the number's own.
     """
     if language not in LANGUAGES:
-        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+        raise InvalidText(f"language must be one of {', '.join(LANGUAGES)}")
     e164 = to_e164(number, region)
     line = Line(
         number=e164,
-        customer_number=customer_number,
+        customer_number=None if customer_number is None else digits(
+            customer_number, "customer_number", max_length=MAX_CUSTOMER_NUMBER),
         language=language,
-        email=email,
+        email=email_address(email) if email is not None else None,
         time_zone=check_time_zone(time_zone) if time_zone else default_time_zone(e164),
     )
     line.mailbox = Mailbox(ask_code_on_fixed_line=True, strikes=0)

@@ -17,13 +17,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from store import audit
 from store.credentials import Hasher, is_ascii_digits, weakness
-from store.models import Line, ServicePin, SupportCall
+from store.models import Call, Line, ServicePin, SupportCall
 
 PERMANENT_PURPOSE = "service-pin"
 TEMPORARY_PURPOSE = "service-pin-temporary"
@@ -188,8 +190,26 @@ def credential_reset(session: Session, line: Line, *, actor: str, now: datetime)
                  disabled_permanent=had["permanent"], revoked_temporary=had["temporary"])
 
 
+# Line ids start at 1: an unknown customer number is checked against no row
+# with the very same statements as a known one (same SQL, same number of
+# bcrypt runs), so the time of a check does not tell the two apart.
+NO_LINE = 0
+
+
+def _ensure_row(session: Session, line_id: int) -> None:
+    """Create the line's PIN row if missing: one statement, whether the line exists or not."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(ServicePin)
+        .from_select(["line_id", "failures"],
+                     select(Line.id, literal(0)).where(Line.id == line_id))
+        .on_conflict_do_nothing(index_elements=["line_id"])
+    )
+
+
 def _take_failure(session: Session, line_id: int, now: datetime) -> int | None:
-    """Count one more PIN attempt; the new count, or None if already locked."""
+    """Count one more PIN attempt; the new count, or None if locked (or no such row)."""
     failures = ServicePin.failures + 1
     return session.execute(
         update(ServicePin)
@@ -201,63 +221,91 @@ def _take_failure(session: Session, line_id: int, now: datetime) -> int | None:
     ).scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class _Hashes:
+    number: str
+    permanent: str | None
+    temporary: str | None
+
+
+def _hashes(session: Session, line_id: int, now: datetime) -> _Hashes | None:
+    """The line's number and PIN hashes (an expired temporary PIN as none)."""
+    row = session.execute(
+        select(Line.number, ServicePin.permanent_hash, ServicePin.temporary_hash,
+               ServicePin.temporary_expires_at)
+        .join(ServicePin, ServicePin.line_id == Line.id).where(Line.id == line_id)
+    ).first()
+    if row is None:
+        return None
+    live = row.temporary_expires_at is not None and now < row.temporary_expires_at
+    return _Hashes(row.number, row.permanent_hash, row.temporary_hash if live else None)
+
+
 def _matching_kind(
-    hasher: Hasher, line: Line, row: ServicePin, pin: str, *, from_own_line: bool,
-    now: datetime,
+    hasher: Hasher, hashes: _Hashes | None, pin: str, *, from_own_line: bool
 ) -> str | None:
-    """Which PIN kind `pin` is, among those allowed here; bcrypt runs either way."""
-    if from_own_line and hasher.verify(PERMANENT_PURPOSE, line.number, pin, row.permanent_hash):
+    """Which PIN kind `pin` is, among those allowed here.
+
+    bcrypt runs as often whatever is stored (twice from the own line, once
+    elsewhere; with no hash, against a dummy), so its time tells nothing.
+    """
+    found = hashes or _Hashes("", None, None)
+    if from_own_line and hasher.verify(PERMANENT_PURPOSE, found.number, pin, found.permanent):
         return PERMANENT
-    expires = row.temporary_expires_at
-    temporary = row.temporary_hash if expires is not None and now < expires else None
-    if hasher.verify(TEMPORARY_PURPOSE, line.number, pin, temporary):
+    if hasher.verify(TEMPORARY_PURPOSE, found.number, pin, found.temporary):
         return TEMPORARY
     return None
 
 
-def check_service_pin(
-    session: Session, hasher: Hasher, line: Line, pin: str, *, from_own_line: bool,
-    now: datetime, actor: str = "phone",
-) -> PinCheck:
-    """Check a PIN given for `line`, failure first (committed before bcrypt).
+def _forget_row(session: Session, line_id: int) -> None:
+    """Expire a copy of the PIN row the caller holds (no SQL): these UPDATEs bypass it."""
+    held = session.identity_map.get(identity_key(ServicePin, (line_id,)))
+    if held is not None:
+        session.expire(held)
 
-    Text that cannot be a PIN at all (not 4 to 8 ASCII digits) is WRONG
-    without counting. A right PIN clears the count unless other failures
-    came meanwhile; the third failure locks and is audited in the caller's
-    transaction (the caller commits).
+
+def check_service_pin(
+    session: Session, hasher: Hasher, line: Line | int | None, pin: str, *,
+    from_own_line: bool, now: datetime, actor: str = "phone",
+) -> PinCheck:
+    """Check a PIN given for `line` (a Line, its id, or None for an unknown customer).
+
+    The failure is taken first and committed before bcrypt runs. Text that
+    cannot be a PIN at all (not 4 to 8 ASCII digits) is WRONG without
+    counting. A right PIN clears the count only if it is still the one this
+    check took (compare-and-set): failures that came meanwhile, and a lock
+    they set, stay. The third failure locks and is audited in the caller's
+    transaction (the caller commits). An unknown customer is always WRONG.
     """
     if not plausible(pin):
         return PinCheck.WRONG
-    row = _row(session, line)
-    failures = _take_failure(session, line.id, now)
+    line_id = (line.id if isinstance(line, Line) else line) or NO_LINE
+    _ensure_row(session, line_id)
+    failures = _take_failure(session, line_id, now)
     session.commit()
+    hashes = _hashes(session, line_id, now)
+    # Locked: no PIN is checked, but the check takes as long as a real one.
+    kind = _matching_kind(hasher, hashes if failures else None, pin,
+                          from_own_line=from_own_line)
+    _forget_row(session, line_id)
+    if hashes is None:
+        return PinCheck.WRONG
     if failures is None:
-        check_unknown_customer(hasher, pin)  # a lock takes as long as a wrong PIN
         return PinCheck.LOCKED
-    session.refresh(row)
-    kind = _matching_kind(hasher, line, row, pin, from_own_line=from_own_line, now=now)
     if kind is None:
         if failures < MAX_FAILURES:
             return PinCheck.WRONG
-        audit.record(session, actor, "service_pin.locked", now, line_number=line.number,
+        audit.record(session, actor, "service_pin.locked", now, line_number=hashes.number,
                      failures=failures)
         return PinCheck.LOCKED
-    # Clear the count this check took, unless other failures came meanwhile:
-    # a lock they set stays.
+    # Compare-and-set: clear the count only if it is still the one this check took.
     session.execute(
         update(ServicePin)
-        .where(ServicePin.line_id == line.id, ServicePin.failures == failures)
+        .where(ServicePin.line_id == line_id, ServicePin.failures == failures)
         .values(failures=0, locked_at=None),
         execution_options={"synchronize_session": False},
     )
-    session.refresh(row)
     return PinCheck(kind)
-
-
-def check_unknown_customer(hasher: Hasher, pin: str) -> None:
-    """Spend the time of a real check for a customer number that does not exist."""
-    if plausible(pin):
-        hasher.verify(TEMPORARY_PURPOSE, "", pin, None)
 
 
 def clear_pin_lock(session: Session, line: Line, *, actor: str, now: datetime) -> None:
@@ -271,7 +319,7 @@ def clear_pin_lock(session: Session, line: Line, *, actor: str, now: datetime) -
 
 
 def record_support_outcome(
-    session: Session, sid: str, line: Line | None, caller: str, verified_by: str | None,
+    session: Session, sid: str, line_id: int | None, caller: str, verified_by: str | None,
     now: datetime,
 ) -> SupportCall:
     """Store (or update) a support call's outcome by CallSid; the caller commits."""
@@ -279,10 +327,34 @@ def record_support_outcome(
     if call is None:
         call = SupportCall(sid=sid, caller=caller[:64], started_at=now)
         session.add(call)
-    call.line_id = line.id if line is not None else None
+    call.line_id = line_id
     call.verified_by = verified_by
     call.verified_at = now if verified_by else None
     return call
+
+
+def open_support_call(session: Session, call: Call, line_id: int | None, now: datetime) -> None:
+    """Start a support call's outcome, unverified, about `line_id` (None: not known yet).
+
+    Also when the caller presses `*` to retype the customer number: the one
+    given before is forgotten in the same statements, known or not.
+    """
+    if session.get(SupportCall, call.sid) is None:
+        session.add(SupportCall(sid=call.sid, caller=call.caller[:64], started_at=now))
+        session.flush()
+    name_customer(session, call, line_id)
+
+
+def name_customer(session: Session, call: Call, line_id: int | None) -> None:
+    """The caller gave a customer number: the call (and its outcome) is about `line_id`.
+
+    Written whether the number is known or not (None), in the same two
+    statements, so the step costs the same either way; the caller commits.
+    """
+    for table in (Call, SupportCall):
+        session.execute(update(table).where(table.sid == call.sid).values(line_id=line_id),
+                        execution_options={"synchronize_session": False})
+    set_committed_value(call, "line_id", line_id)
 
 
 def line_for_customer(session: Session, customer_number: str) -> Line | None:

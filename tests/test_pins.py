@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import bcrypt
@@ -10,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from store import pins
+from store.credentials import Hasher
 from store.models import AuditEntry, Line, SupportCall
 from tests.conftest import HOME
 
@@ -186,7 +189,7 @@ def test_support_outcome_is_stored_by_call_sid(session, line):
     session.commit()
     assert (call.line_id, call.verified_by, call.verified_at) == (None, None, None)
     later = T0 + timedelta(seconds=40)
-    pins.record_support_outcome(session, "CA" + "7" * 32, line, "+33612345678", "temporary",
+    pins.record_support_outcome(session, "CA" + "7" * 32, line.id, "+33612345678", "temporary",
                                 later)
     session.commit()
     session.expire_all()
@@ -198,3 +201,83 @@ def test_support_outcome_is_stored_by_call_sid(session, line):
 def test_a_line_without_any_pin_row_has_an_empty_state(line):
     state = pins.pin_state(line, T0)
     assert state == pins.PinState(False, None, 0, False) and state.kinds == []
+
+
+@dataclass(frozen=True)
+class Interleaved(Hasher):
+    """The app's hasher, running `meanwhile` (once) as soon as a right PIN has been
+    found: the check is held between its strike and its reset."""
+
+    meanwhile: list[Callable[[], None]] = field(default_factory=list)
+
+    def verify(self, purpose: str, number: str, digits: str, stored: str | None) -> bool:
+        right = super().verify(purpose, number, digits, stored)
+        if right and self.meanwhile:
+            self.meanwhile.pop()()
+        return right
+
+
+def interleaved(hasher: Hasher, meanwhile: Callable[[], None]) -> Interleaved:
+    return Interleaved(hasher.pepper, hasher.rounds, [meanwhile])
+
+
+@pytest.mark.parametrize("kind", [pins.PERMANENT, pins.TEMPORARY])
+def test_a_right_pin_in_flight_never_lifts_a_lock_set_meanwhile(app, hasher, line, kind):
+    sessions = app.extensions["ivr.sessions"]
+    with sessions() as setup:
+        mine = setup.get(Line, line.id)
+        if kind == pins.PERMANENT:
+            pins.set_permanent_pin(setup, hasher, mine, "48271", actor="t", now=T0)
+            right = "48271"
+        else:
+            right = pins.issue_temporary_pin(setup, hasher, mine, actor="t", now=T0,
+                                             ttl_seconds=600).pin
+        setup.commit()
+    seen: list[object] = []
+
+    def wrong_pins_lock_the_line() -> None:
+        with sessions() as other:
+            target = other.get(Line, line.id)
+            seen.append(pins.pin_state(target, T0).failures)  # the owner's strike, committed
+            for wrong in ("902741", "335160"):
+                seen.append(pins.check_service_pin(other, hasher, target, wrong,
+                                                   from_own_line=True, now=T0))
+                other.commit()
+
+    with sessions() as owner:
+        target = owner.get(Line, line.id)
+        outcome = pins.check_service_pin(owner, interleaved(hasher, wrong_pins_lock_the_line),
+                                         target, right, from_own_line=True, now=T0)
+        owner.commit()
+    assert seen == [1, pins.PinCheck.WRONG, pins.PinCheck.LOCKED]
+    assert outcome.value == kind  # checked before the lock: the owner is verified...
+    with sessions() as after:
+        target = after.get(Line, line.id)
+        state = pins.pin_state(target, T0)
+        assert (state.failures, state.locked) == (3, True)  # ...and the lock stays
+        assert target.service_pin.locked_at == T0
+        # Locked: even the right PIN is not checked any more.
+        assert pins.check_service_pin(after, hasher, target, right, from_own_line=True,
+                                      now=T0) is pins.PinCheck.LOCKED
+
+
+def test_a_right_pin_in_flight_keeps_a_failure_that_came_meanwhile(app, hasher, line):
+    sessions = app.extensions["ivr.sessions"]
+    with sessions() as setup:
+        pins.set_permanent_pin(setup, hasher, setup.get(Line, line.id), "48271", actor="t",
+                               now=T0)
+        setup.commit()
+
+    def one_wrong_pin() -> None:
+        with sessions() as other:
+            pins.check_service_pin(other, hasher, other.get(Line, line.id), "902741",
+                                   from_own_line=True, now=T0)
+            other.commit()
+
+    with sessions() as owner:
+        assert pins.check_service_pin(owner, interleaved(hasher, one_wrong_pin),
+                                      owner.get(Line, line.id), "48271", from_own_line=True,
+                                      now=T0) is pins.PinCheck.VERIFIED_PERMANENT
+        owner.commit()
+    with sessions() as after:
+        assert pins.pin_state(after.get(Line, line.id), T0).failures == 2

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ivr.console import actor, bp, now, pins
-from ivr.console.forms import PinCheckForm, ResetForm, SearchForm
+from ivr.console.forms import ResetForm, SearchForm
 from ivr.database import db
 from store import codes
 from store import pins as store_pins
@@ -45,12 +45,16 @@ def search() -> tuple[str, int] | Response:
     typed = (request.args.get("number") or "").strip()
     store = db()
     line = None
-    if form.validate():
+    valid = form.validate()
+    if valid:
         line = lookup_line(store, typed, current_app.config["IVR_DEFAULT_REGION"]) or \
             store.scalar(select(Line).where(Line.customer_number == typed))
     if line is None:
-        flash(f"No line found for “{typed}”." if typed else "Type a number to search.",
-              "error")
+        if typed and not valid:  # never echo text that is not plain
+            flash(f"Not a number to search: {' '.join(form.number.errors)}", "error")
+        else:
+            flash(f"No line found for “{typed}”." if typed else "Type a number to search.",
+                  "error")
         calls = recent_support_calls(limit=LINE_CALLS)
         return render_template("console/home.html", form=form, calls=calls), 404
     return redirect(url_for("console.line_page", number=line.number))
@@ -93,7 +97,7 @@ def mailbox_view(line: Line) -> dict[str, Any]:
 def render_line(line: Line, status: int = 200, **forms: Any) -> tuple[str, int]:
     """The line's page, with any form that needs its errors shown."""
     forms.setdefault("reset_form", ResetForm())
-    forms.setdefault("pin_form", PinCheckForm())
+    forms.setdefault("pin_form", pins.pin_form(line, now()))
     page = render_template(
         "console/line.html", line=line, mailbox=mailbox_view(line),
         pin=pins.state(line, now()), pin_max_failures=store_pins.MAX_FAILURES,

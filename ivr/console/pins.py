@@ -4,11 +4,17 @@ The console only calls store/pins.py, like the phone and the API. The
 adviser never sees a PIN: a temporary one goes to the subscriber's e-mail
 address on file, and the one the caller reads out is typed in and checked
 like on the phone (a failure counts towards the line's lock).
+
+A check is made for one support call the adviser picks on the line's page
+(by CallSid, never "the latest"): only that call can become verified, so a
+second caller naming the same customer number gains nothing from the
+first caller's PIN. A permanent PIN verifies it only if the call came from
+the line itself (caller ID trusted as on the phone); a temporary PIN once
+the call named this line (from the line, or by customer number).
 """
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 
 from flask import abort, current_app, flash, redirect, url_for
@@ -20,10 +26,11 @@ from ivr.console.forms import PinCheckForm
 from ivr.database import db
 from store import audit, outbox, pins
 from store.lines import find_line
-from store.models import Line, SupportCall
+from store.models import Call, Line, SupportCall
 
-# The support call an adviser is on: the line's latest, if it started this recently.
+# The support calls an adviser may check a PIN for: those of the line started this recently.
 LIVE_CALL = timedelta(hours=1)
+LIVE_CALLS_SHOWN = 10
 
 OUTCOMES = {
     pins.PinCheck.VERIFIED_TEMPORARY: ("Verified: the temporary PIN is right.", "success"),
@@ -56,13 +63,30 @@ def _back(line: Line) -> Response:
     return redirect(url_for("console.line_page", number=line.number))
 
 
-def live_support_call(line: Line, moment: datetime) -> SupportCall | None:
-    """The line's latest support call if it started within the last hour."""
-    return db().scalars(
+def live_support_calls(line: Line, moment: datetime) -> list[SupportCall]:
+    """The line's support calls started within the last hour, newest first."""
+    return list(db().scalars(
         select(SupportCall)
         .where(SupportCall.line_id == line.id, SupportCall.started_at >= moment - LIVE_CALL)
-        .order_by(SupportCall.started_at.desc()).limit(1)
-    ).first()
+        .order_by(SupportCall.started_at.desc()).limit(LIVE_CALLS_SHOWN)
+    ))
+
+
+def pin_form(line: Line, moment: datetime) -> PinCheckForm:
+    """The PIN check form, offering the line's live support calls (none preselected)."""
+    form = PinCheckForm()
+    form.support_call.choices = [
+        (call.sid, f"{call.caller or 'unknown number'}, started {call.started_at:%H:%M} UTC"
+                   + (f", verified ({call.verified_by} PIN)" if call.verified_by else ""))
+        for call in live_support_calls(line, moment)
+    ]
+    return form
+
+
+def from_own_line(line: Line, sid: str) -> bool:
+    """Whether support call `sid` came from `line` itself, by the phone's rules of trust."""
+    call = db().get(Call, sid)
+    return call is not None and call.home and call.line_id == line.id
 
 
 @bp.post("/lines/<number>/pin/send")
@@ -84,27 +108,24 @@ def send_temporary_pin(number: str) -> Response:
 
 @bp.post("/lines/<number>/pin/check")
 def check_pin(number: str) -> Response | tuple[str, int]:
-    """Check the PIN the caller reads out; a success marks the support call verified."""
+    """Check the PIN the caller reads out for the chosen call; a success verifies that call."""
     from ivr.console.lines import render_line
 
-    line, form, store, moment = _line(number), PinCheckForm(), db(), now()
+    line, store, moment = _line(number), db(), now()
+    form = pin_form(line, moment)
     if not form.validate_on_submit():
         return render_line(line, 400, pin_form=form)
-    call = live_support_call(line, moment)
-    # A permanent PIN verifies only a call from its own line (SPEC §4.4).
-    own_line = call is not None and call.caller == line.number
+    call = store.get(SupportCall, form.support_call.data)
+    if call is None:  # one of the choices read above, gone since
+        abort(409)
     result = pins.check_service_pin(
         store, current_app.extensions["ivr.hasher"], line, (form.pin.data or "").strip(),
-        from_own_line=own_line, now=moment, actor=actor())
-    sid = call.sid if call else None
+        from_own_line=from_own_line(line, call.sid), now=moment, actor=actor())
     if result.verified:
-        # Without a support call on record (the caller came another way), the
-        # console's check becomes the call on record.
-        sid = sid or f"console-{secrets.token_hex(12)}"
-        pins.record_support_outcome(store, sid, line, call.caller if call else "console",
-                                    result.value, moment)
+        pins.record_support_outcome(store, call.sid, line.id, call.caller, result.value,
+                                    moment)
     audit.record(store, actor(), "service_pin.checked", moment, line_number=line.number,
-                 outcome=result.value, support_call=sid)
+                 outcome=result.value, support_call=call.sid)
     store.commit()
     flash(*OUTCOMES[result])
     return _back(line)
