@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +28,9 @@ from benchmarks import load, soak
 from benchmarks.load import MENU_KEYS
 from benchmarks.provision import Provisioned, plan, provision
 from store.migrate import upgrade
-from tests.server import Server, serve
+from tests.endpoints import ACCOUNT_SID, Platform, platform_api
+from tests.server import ROOT, Server, environment, free_port, serve
+from tests.test_mail import Inbox
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PEPPER = "bench-pepper"
@@ -179,11 +184,21 @@ def bench_soak(args: argparse.Namespace) -> int:
     """The soak: prints what happened; 0 if nothing failed, else 1."""
     made = database(SOAK_LINES, args.calls, args.postgres, with_pins=True)
     seconds = args.minutes * 60
-    with serve(settings(made.url), args.workers, args.threads,
-               RESULTS / "soak.log") as server:
-        out = soak.run(server.base, made.with_code, made.without_code, args.calls, seconds,
-                       args.think)
-        rss = peak_rss_mb(server)
+    store = RESULTS / "soak-recordings"
+    shutil.rmtree(store, ignore_errors=True)
+    _announce_by_email(made.url)
+    with soak_outside() as (platform, inbox):
+        # an API key pair: fetches authenticate, but no REST client (no deletions) exists
+        env = {**settings(made.url), "TWILIO_API_KEY": ACCOUNT_SID, "TWILIO_API_SECRET": load.TOKEN,
+               "IVR_RECORDINGS_URL": str(store), "IVR_SMTP_URL": inbox.url,
+               "IVR_JOB_LEASE_SECONDS": 30}
+        with serve(env, args.workers, args.threads, RESULTS / "soak.log") as server, \
+                job_workers(env, 2, RESULTS / "soak-workers.log"):
+            out = soak.run(server.base, made.with_code, made.without_code, args.calls, seconds,
+                           args.think, platform=platform.base)
+            rss = peak_rss_mb(server)
+            caught_up = soak.drained(made.url, 120)
+        copies = soak.copies(made.url, out.recordings, store, len(inbox.messages))
     stored, missing, twice = soak.stored_once(made.url, out.recordings)
     five = sum(1 for line in (RESULTS / "soak.log").read_text().splitlines()
                if '"status": 5' in line)
@@ -201,7 +216,64 @@ def bench_soak(args: argparse.Namespace) -> int:
     print(f"failures: {failures} {out.tally.failures or ''}; 5xx logged by the server: {five}")
     print(f"recordings delivered: {len(out.recordings)}; messages stored: {stored}; "
           f"missing: {missing}; stored twice: {twice}; deposits on full mailboxes: {out.full}")
-    return 0 if failures == 0 and five == 0 and missing == 0 and twice == 0 else 1
+    lost_notices = max(stored - copies.emails, 0)
+    extra_notices = max(copies.emails - stored, 0) + max(copies.notices - stored, 0)
+    print(f"copies (2 workers, the platform refusing 1 fetch in {FAIL_EVERY}): "
+          f"{copies.copied} copied, {copies.not_copied} not copied, {copies.files} files, "
+          f"{len(platform.fetches)} fetches; jobs left pending: {copies.pending_jobs}"
+          f"{'' if caught_up else ' (workers did not catch up in 120 s)'}")
+    print(f"notices: {copies.emails} e-mails received for {stored} messages "
+          f"({copies.notices} queued): lost {lost_notices}, duplicated {extra_notices}")
+    copied_once = copies.not_copied == 0 and copies.files == copies.copied
+    return 0 if (failures == 0 and five == 0 and missing == 0 and twice == 0 and copied_once
+                 and lost_notices == 0 and extra_notices == 0) else 1
+
+
+FAIL_EVERY = 7  # the soak's platform refuses one fetch in 7 with a 503
+
+
+def _announce_by_email(url: str) -> None:
+    """Every line of the soak's copy wants an e-mail for each new message."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE lines SET notify = 'email', "
+                                "email = 'subscriber@example.com'"))
+    engine.dispose()
+
+
+@contextmanager
+def soak_outside() -> Iterator[tuple[Platform, Inbox]]:
+    """The platform's recording API and an SMTP server, on loopback (tests/endpoints.py)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.url = f"smtp://127.0.0.1:{controller.port}"
+    try:
+        with platform_api(load.TOKEN, fail_first=0) as platform:
+            platform.fail_every = FAIL_EVERY
+            yield platform, inbox
+    finally:
+        controller.stop()
+
+
+@contextmanager
+def job_workers(env: dict[str, object], count: int, log: Path) -> Iterator[None]:
+    """`count` processes of `flask ivr worker` against the soak's database."""
+    errors = open(log, "wb")  # noqa: SIM115
+    processes = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "ivr",
+                                   "worker"], cwd=ROOT, env=environment(env),
+                                  stdout=subprocess.DEVNULL, stderr=errors)
+                 for _ in range(count)]
+    try:
+        yield
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(30)
+        errors.close()
 
 
 def engine_name(args: argparse.Namespace) -> str:
@@ -236,12 +308,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--calls", type=int, default=200, help="soak: callers at once")
     parser.add_argument("--minutes", type=float, default=5, help="soak: how long")
     args = parser.parse_args(argv)
+    RESULTS.mkdir(exist_ok=True)
     if args.soak:
         if args.think == 1.0:
             args.think = 3.0  # people take a few seconds per key
         sys.exit(bench_soak(args))
     sizes = [int(size) for size in args.lines.split(",")]
-    RESULTS.mkdir(exist_ok=True)
     alone = bcrypt_ms()
     rows = bench_floor(args)
     floor_rate = float(str(rows[0]["steps/s"]))

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -34,7 +35,7 @@ from benchmarks.provision import CODE, PIN
 from ivr.phone import CallFailed, PhoneCall, simulated_recording
 from store.db import make_engine
 from store.lines import national_digits
-from store.models import Message
+from store.models import Job, Message, OutboxMessage
 
 WRONG_CODE = "9637"
 RIGHT_CODE = CODE
@@ -47,6 +48,7 @@ class Lines:
 
     coded: str
     plain: list[str]
+    platform: str = ""  # the loopback platform serving recordings (tests/endpoints.py)
 
 
 @dataclass
@@ -68,6 +70,8 @@ def deposit(transport: TimedTransport, lines: Lines, rng: random.Random, out: Ou
     def speak(call: PhoneCall, verb: ET.Element) -> dict[str, str]:
         form = made(call, verb)
         sids.append(form["RecordingSid"])
+        if lines.platform:  # a recording the workers can really fetch
+            form["RecordingUrl"] = lines.platform + form["RecordingUrl"].split(".com", 1)[1]
         return form
 
     call = PhoneCall(transport, TOKEN, caller=MOBILE, called=number, recording=speak,
@@ -183,11 +187,11 @@ def _process(job: tuple[str, list[Lines], float, float, int]) -> Outcome:
 
 
 def run(base: str, coded: list[str], plain: list[str], calls: int, seconds: float,
-        think: float, processes: int = 4) -> Outcome:
+        think: float, processes: int = 4, platform: str = "") -> Outcome:
     """`calls` callers at once for `seconds`; each owns one coded line (its strikes)."""
     if calls > len(coded):
         raise ValueError(f"{calls} callers need {calls} coded lines, have {len(coded)}")
-    callers = [Lines(coded[i], plain) for i in range(calls)]
+    callers = [Lines(coded[i], plain, platform) for i in range(calls)]
     jobs = [(base, callers[p::processes], seconds, think, p) for p in range(processes)]
     total = Outcome()
     with ProcessPoolExecutor(max_workers=processes) as pool:
@@ -213,3 +217,49 @@ def stored_once(url: str, recordings: list[str]) -> tuple[int, int, int]:
     missing = sum(1 for sid in recordings if counts.get(sid, 0) == 0)
     twice = sum(1 for count in counts.values() if count > 1)
     return len(counts), missing, twice
+
+
+@dataclass
+class Copies:
+    """What became of the delivered recordings' copies and notices, after the workers drained."""
+
+    pending_jobs: int
+    copied: int
+    not_copied: int
+    files: int
+    notices: int
+    emails: int
+
+
+def copies(url: str, recordings: list[str], store: Path, emails: int) -> Copies:
+    """Every delivered recording copied once and announced once?"""
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            keys = dict(session.execute(
+                select(Message.recording_sid, Message.stored_key)).tuples().all())
+            notices = session.scalar(select(func.count()).select_from(OutboxMessage)
+                                     .where(OutboxMessage.kind == "new_message")) or 0
+            pending = session.scalar(select(func.count()).select_from(Job)
+                                     .where(Job.done_at.is_(None))) or 0
+    finally:
+        engine.dispose()
+    copied = sum(1 for sid in recordings if keys.get(sid))
+    files = sum(1 for _ in (store / "messages").glob("*.wav")) if store.exists() else 0
+    return Copies(pending, copied, len(recordings) - copied, files, int(notices), emails)
+
+
+def drained(url: str, timeout: float) -> bool:
+    """Wait until no job is pending (the workers caught up)."""
+    engine = make_engine(url)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            with Session(engine) as session:
+                if not session.scalar(select(func.count()).select_from(Job)
+                                      .where(Job.done_at.is_(None))):
+                    return True
+            time.sleep(1)
+        return False
+    finally:
+        engine.dispose()

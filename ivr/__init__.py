@@ -16,12 +16,19 @@ from ivr import (
     console,
     database,
     deposit,
+    devplatform,
     limits,
     mail,
+    media,
+    mwi,
+    notify,
+    notify_doors,  # noqa: F401  (PUT .../notify, flask ivr notify)
     observability,
     platforms,
     support,
+    transcription,
     voice,
+    worker,  # noqa: F401  (flask ivr worker)
 )
 from ivr.config import default_database_url, from_environment, parse_settings
 from store.credentials import Hasher
@@ -62,9 +69,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     observability.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(deposit.bp)
+    app.register_blueprint(transcription.bp)
     app.register_blueprint(support.bp)
     app.register_blueprint(api.bp)
     console.init_app(app)
+    media.init_app(app)
+    devplatform.init_app(app)
     mail.init_app(app)
+    notify.init_app(app)
+    mwi.init_app(app)
     cli.init_app(app)
     return app

@@ -171,6 +171,7 @@ def line_state(line: Line, at: datetime) -> dict[str, Any]:
         "customer_number": line.customer_number,
         "language": line.language,
         "email": line.email,
+        "notify": {"choice": line.notify, "mobile": line.mobile},
         "mailbox": {
             "code_set": box.has_code,
             "strikes": box.strikes,

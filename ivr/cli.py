@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -208,6 +209,14 @@ def _converse(call: PhoneCall, entry: str, keys: str | None) -> None:
     call.hang_up()
 
 
+def _platform(url: str | None) -> str | None:
+    """Where the console phone's recordings live: the dev server itself in development."""
+    if not current_app.config.get("IVR_DEVELOPMENT"):
+        return None  # where the call's platform keeps them
+    server = url or "http://" + os.environ.get("IVR_BIND", "127.0.0.1:8000")
+    return server.rstrip("/") + "/dev/platform"
+
+
 @ivr_cli.command("call")
 @click.option("--from", "caller", required=True, help="The caller's number (From).")
 @click.option("--to", "entry", type=click.Choice(sorted(ENTRY_POINTS)), default="access",
@@ -237,7 +246,7 @@ def call_command(
         raise click.ClickException("a deposit call needs --mailbox NUMBER (the line called)")
     transport: Transport = HttpTransport(url) if url else FlaskTransport(current_app)
     extra = {"ForwardedFrom": forwarded_from} if forwarded_from else {}
-    record = simulated_recording(speak)
+    record = simulated_recording(speak, _platform(url))
 
     def speaking(call: PhoneCall, verb: ET.Element) -> dict[str, str]:
         click.echo(f"(beep: the caller speaks for {speak} s, then presses #)")

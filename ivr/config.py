@@ -89,6 +89,18 @@ def _base_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def _flag(value: str) -> bool:
+    if value not in ("0", "1"):
+        raise ValueError("expected 0 or 1")
+    return value == "1"
+
+
+def _recordings_url(value: str) -> str:
+    if value.startswith("s3://") and not value[5:].split("/")[0]:
+        raise ValueError("expected s3://bucket/prefix or a directory")
+    return value
+
+
 # name: (parser, default)
 SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_DATABASE_URL": (str, None),
@@ -112,6 +124,20 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_CONSOLE_IDLE_SECONDS": (_positive, 900),
     "IVR_SMTP_URL": (_smtp_url, None),
     "IVR_MAIL_FROM": (str, "voicemail@localhost"),
+    # Recordings the operator owns, notices, MWI (issue 12; docs/messages.md)
+    "IVR_RECORDINGS_URL": (_recordings_url, None),
+    "IVR_S3_ENDPOINT_URL": (str, None),
+    "IVR_DELETE_PLATFORM_RECORDINGS": (_flag, False),
+    "IVR_MEDIA_URL_SECONDS": (_positive, 600),
+    "IVR_JOB_LEASE_SECONDS": (_positive, 120),
+    "TWILIO_API_KEY": (str, None),
+    "TWILIO_API_SECRET": (str, None),
+    "IVR_SMS_FROM": (_dial_address, None),
+    "IVR_ATTACH_MAX_BYTES": (_positive, 10 * 1024 * 1024),
+    "IVR_MWI_URL": (str, None),
+    "IVR_MWI_SECRET": (str, None),
+    "IVR_TRANSCRIBE": (_flag, False),
+    "IVR_TRANSCRIBE_WAIT_SECONDS": (_positive, 120),
     # Production
     "IVR_DATABASE_TIMEOUT": (_seconds, 5.0),
     # Telephony platform (issue 14, docs/platforms/)
@@ -121,7 +147,6 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_PLATFORM_ACCOUNT": (str, None),
     "IVR_PLATFORM_API_TOKEN": (str, None),
     "IVR_PLATFORM_API_URL": (_base_url, None),
-    "IVR_SMS_FROM": (_dial_address, None),
 }
 
 

@@ -12,7 +12,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from ivr import recordings, voice
+from ivr import media, recordings, voice
 from ivr.database import db
 from ivr.signature import signed
 from ivr.steps import StepContext, call_sid, enter, register
@@ -86,8 +86,12 @@ def route_deposit(c: StepContext, _digits: str | None) -> str:
     c.memory["recording_callback"] = url_for("deposit.recording", line_id=line.id,
                                              _external=True)
     c.memory["mailbox_number"] = national_digits(line.number)
+    if c.settings.get("IVR_TRANSCRIBE"):
+        c.memory["transcription_callback"] = url_for("transcription.transcribed",
+                                                     line_id=line.id, _external=True)
     if line.mailbox.greeting_url:
-        c.memory["greeting_url"] = line.mailbox.greeting_url
+        c.memory["greeting_url"] = media.playback_url(line.mailbox.greeting_key,
+                                                      line.mailbox.greeting_url)
         return "personal"
     return "standard"
 

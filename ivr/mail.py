@@ -17,7 +17,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -87,6 +87,14 @@ def _email(message: Any, sender: str) -> EmailMessage:
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip(">") or None)
     email.set_content(message.body or "")
+    if message.attachment_key:  # a new message's audio (ivr/notify.py)
+        try:
+            audio = current_app.extensions["ivr.media"].get(message.attachment_key)
+        except Exception as error:  # noqa: BLE001 - any store failure: retried as unsent
+            raise OSError(f"attachment unreadable: {type(error).__name__}") from None
+        subtype = "mpeg" if message.attachment_key.endswith(".mp3") else "wav"
+        email.add_attachment(audio, maintype="audio", subtype=subtype,
+                             filename=f"message.{message.attachment_key.rsplit('.', 1)[1]}")
     return email
 
 

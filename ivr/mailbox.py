@@ -8,7 +8,7 @@ import phonenumbers
 from babel.dates import format_date, format_time
 from flask import request
 
-from ivr import recordings
+from ivr import media, recordings
 from ivr.steps import StepContext
 from menus.catalogue import VOICES
 from store import messages
@@ -44,7 +44,7 @@ def next_message(c: StepContext, _digits: str | None) -> str:
         return "none"
     c.memory[SEEN] = [*c.memory.get(SEEN, []), message.id]
     c.memory[CURRENT] = message.id
-    c.memory["message_url"] = message.recording_url
+    c.memory["message_url"] = media.playback_url(message.stored_key, message.recording_url)
     messages.mark_heard(c.session, message.id)
     c.values.update(_envelope(line, message))
     return "known" if c.values.get("caller") else "unknown"

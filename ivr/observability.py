@@ -171,7 +171,10 @@ def metrics() -> Response:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    from ivr.worker import backlog_metrics  # jobs and notices waiting, from the database
+
+    return Response(generate_latest(registry) + backlog_metrics(current_app),
+                    mimetype=CONTENT_TYPE_LATEST)
 
 
 # -- JSON logs -------------------------------------------------------------------

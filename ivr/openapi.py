@@ -95,6 +95,15 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "properties": {"pin": {"type": "string", "description": "4 to 8 digits, not weak"}},
     },
+    "Notify": {
+        "type": "object",
+        "required": ["notify"],
+        "additionalProperties": False,
+        "properties": {
+            "notify": {"type": "string", "enum": ["none", "email", "email+audio", "sms"]},
+            "mobile": {**NULLABLE_STRING, "description": "Where texts go (\"\" forgets it)"},
+        },
+    },
     "Empty": {"type": "object", "additionalProperties": False, "properties": {}},
     "TemporaryPin": {
         "type": "object",
@@ -113,6 +122,15 @@ SCHEMAS: dict[str, Any] = {
             "customer_number": NULLABLE_STRING,
             "language": {"type": "string", "enum": ["en", "fr", "de"]},
             "email": NULLABLE_STRING,
+            "notify": {
+                "type": "object",
+                "required": ["choice", "mobile"],
+                "properties": {
+                    "choice": {"type": "string",
+                               "enum": ["none", "email", "email+audio", "sms"]},
+                    "mobile": NULLABLE_STRING,
+                },
+            },
             "mailbox": {
                 "type": "object",
                 "required": ["code_set", "strikes", "locked", "locked_since"],
@@ -194,6 +212,14 @@ def document() -> dict[str, Any]:
                     {"201": _ok("The PIN and its expiry", "TemporaryPin"), **BODY_ERRORS,
                      **LINE_ERRORS},
                     requestBody=_body("Empty", required=False),
+                ),
+            },
+            f"{line_path}/notify": {
+                "parameters": [NUMBER],
+                "put": _operation(
+                    "Choose the new-message notice: none, email, email+audio or sms",
+                    {"200": _ok("The line", "LineState"), **BODY_ERRORS, **LINE_ERRORS},
+                    requestBody=_body("Notify"),
                 ),
             },
             f"{line_path}/credential-reset": {

@@ -271,15 +271,23 @@ class PhoneCall:
             self.on_say(text)
 
 
-def simulated_recording(seconds: int = 5) -> Callable[[PhoneCall, ET.Element], dict[str, str]]:
-    """A caller who speaks for `seconds` (capped by maxLength) then presses `#`."""
+def simulated_recording(
+    seconds: int = 5, platform: str | None = None
+) -> Callable[[PhoneCall, ET.Element], dict[str, str]]:
+    """A caller who speaks for `seconds` (capped by maxLength) then presses `#`.
+
+    The recording's URL is where the call's platform keeps it, or, given a
+    `platform` base URL (the dev server's own, in development), in Twilio's
+    path shape there.
+    """
 
     def record(call: PhoneCall, verb: ET.Element) -> dict[str, str]:
         length = min(seconds, int(verb.get("maxLength") or 3600))
         if length <= 0:
             return {}
         sid = call.side.recording_sid()
-        url = call.side.recording_url(sid)
+        url = call.side.recording_url(sid) if platform is None \
+            else f"{platform}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
         return {"RecordingSid": sid, "RecordingUrl": url,
                 "RecordingDuration": str(length), "Digits": "#"}
 

@@ -1,7 +1,8 @@
-"""Recordings on the platform, through its REST API (ivr/platforms) when configured.
+"""Recordings and text messages on the platform, through its REST API (ivr/platforms).
 
 Without API credentials nothing is deleted remotely (the platform's own
-retention applies). Which credentials each platform needs: docs/platforms/.
+retention applies) and nothing can be fetched or sent. Which credentials
+each platform needs: docs/platforms/.
 """
 
 from __future__ import annotations
@@ -11,7 +12,13 @@ from collections.abc import Iterable
 
 from ivr.platforms import PlatformError, current
 
+__all__ = ["PlatformError", "delete_recordings", "fetch_recording", "has_api", "send_sms"]
 log = logging.getLogger(__name__)
+
+
+def has_api() -> bool:
+    """Whether the platform's REST API can be reached with the configured credentials."""
+    return current().has_api()
 
 
 def delete_recordings(sids: Iterable[str]) -> int:
@@ -31,10 +38,10 @@ def delete_recordings(sids: Iterable[str]) -> int:
 
 
 def fetch_recording(url: str) -> tuple[bytes, str]:
-    """A recording's audio and content type, fetched from the platform (PlatformError if not)."""
+    """The recording's audio and content type, verified (status, type, length)."""
     return current().fetch_recording(url)
 
 
 def send_sms(to: str, body: str) -> str:
-    """Send a text message from IVR_SMS_FROM; the platform's id for it (PlatformError if not)."""
+    """Send a text message from IVR_SMS_FROM; the platform's id for it."""
     return current().send_sms(to, body)

@@ -106,6 +106,8 @@ def _record(
         options.update(recording_status_callback=values[node.callback],
                        recording_status_callback_method="POST",
                        recording_status_callback_event="completed")
+    if values.get("transcription_callback"):  # IVR_TRANSCRIBE (docs/messages.md)
+        options.update(transcribe=True, transcribe_callback=values["transcription_callback"])
     response.record(
         action=action, method="POST", play_beep=True, trim="trim-silence", finish_on_key="#",
         timeout=RECORD_TIMEOUT,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import click
 from flask import current_app
 
-from ivr import recordings
+from ivr import mwi, recordings
 from ivr.cli import actor, ivr_cli, line_argument, now, session
 from store.calls import purge_calls
 from store.codes import purge_phantoms
@@ -46,10 +46,12 @@ def purge_command() -> None:
     moment = now()
     retention = timedelta(days=current_app.config["IVR_RETENTION_DAYS"])
     with session() as db:
-        sids = purge_messages(db, moment, retention)
+        purged = purge_messages(db, moment, retention)
+        mwi.changed(db, purged.line_ids, moment)
         calls = purge_calls(db, moment, CALL_STATE_RETENTION)
         phantoms = purge_phantoms(db, moment, retention)
         db.commit()
+    sids = purged.sids
     deleted = recordings.delete_recordings(sids)
     click.echo(f"{len(sids)} messages older than {retention.days} days deleted "
                f"({deleted} recordings deleted on the platform), {calls} call states "

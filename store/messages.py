@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from store.models import Line, Mailbox, Message
+from store import jobs
+from store.models import Line, Mailbox, Message, utcnow
 
 MAX_URL_LENGTH = 512
 
@@ -78,6 +79,8 @@ def store_message(
                       duration=recording.duration, recording_sid=recording.sid,
                       recording_url=recording.url, heard=False)
     session.add(message)
+    # Copied into the operator's store by a job queued with the message, never without it.
+    jobs.enqueue(session, jobs.FETCH_MESSAGE, recording.sid, utcnow())
     try:
         session.commit()
     except IntegrityError:
@@ -103,27 +106,57 @@ def mark_heard(session: Session, message_id: int) -> None:
         message.heard = True
 
 
+def _drop_copy(session: Session, key: str | None) -> None:
+    """The stored copy of a recording no longer kept is deleted by a job."""
+    if key:
+        jobs.enqueue(session, jobs.DELETE_COPY, key, utcnow())
+
+
 def delete_message(session: Session, line_id: int, message_id: int) -> str | None:
-    """Delete one of the line's messages; its recording SID, or None. The caller commits."""
+    """Delete one of the line's messages (and its copy); its recording SID. The caller commits."""
     message = session.get(Message, message_id)
     if message is None or message.line_id != line_id:
         return None
     session.delete(message)
+    _drop_copy(session, message.stored_key)
     return message.recording_sid
 
 
-def purge_messages(session: Session, now: datetime, older_than: timedelta) -> list[str]:
-    """Delete messages received before `now - older_than`; their recording SIDs."""
+@dataclass(frozen=True)
+class Purged:
+    """What a purge deleted: recording SIDs (for the platform) and the lines touched."""
+
+    sids: list[str]
+    line_ids: set[int]
+
+
+def purge_messages(session: Session, now: datetime, older_than: timedelta) -> Purged:
+    """Delete messages received before `now - older_than`, and their stored copies."""
     cutoff = now - older_than
-    sids = list(session.scalars(select(Message.recording_sid).where(Message.received_at < cutoff)))
+    rows = session.execute(select(Message.recording_sid, Message.stored_key, Message.line_id)
+                           .where(Message.received_at < cutoff)).all()
     session.execute(delete(Message).where(Message.received_at < cutoff),
                     execution_options={"synchronize_session": False})
-    return sids
+    for row in rows:
+        _drop_copy(session, row.stored_key)
+    return Purged([row.recording_sid for row in rows], {row.line_id for row in rows})
 
 
 def set_greeting(mailbox: Mailbox, recording: Recording | None) -> str | None:
-    """Use a personal greeting (None: the standard one); the replaced recording's SID."""
+    """Use a personal greeting (None: the standard one); the replaced recording's SID.
+
+    A new greeting is copied into the operator's store by a job; a replaced
+    one's copy is deleted. The caller commits.
+    """
     replaced = mailbox.greeting_sid
+    if replaced == (recording.sid if recording else None):
+        return None
+    session = object_session(mailbox)
+    if session is not None:
+        _drop_copy(session, mailbox.greeting_key)
+        if recording:
+            jobs.enqueue(session, jobs.FETCH_GREETING, recording.sid, utcnow())
     mailbox.greeting_sid = recording.sid if recording else None
     mailbox.greeting_url = recording.url if recording else None
-    return replaced if replaced != mailbox.greeting_sid else None
+    mailbox.greeting_key = None
+    return replaced

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -57,6 +66,9 @@ class Line(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # New-message notice: none, email, email+audio or sms (to `mobile`), issue 12.
+    notify: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
+    mobile: Mapped[str | None] = mapped_column(String(16))
 
     # Whoever loads a line needs its mailbox: one query, not two.
     mailbox: Mapped[Mailbox] = relationship(back_populates="line", uselist=False, lazy="joined")
@@ -78,6 +90,8 @@ class Mailbox(Base):
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     greeting_sid: Mapped[str | None] = mapped_column(String(64))
     greeting_url: Mapped[str | None] = mapped_column(String(512))
+    # Where our own copy of the greeting is (store key), once copied.
+    greeting_key: Mapped[str | None] = mapped_column(String(256))
 
     line: Mapped[Line] = relationship(back_populates="mailbox")
 
@@ -177,6 +191,12 @@ class Message(Base):
     recording_sid: Mapped[str] = mapped_column(String(64), unique=True)
     recording_url: Mapped[str] = mapped_column(String(512))
     heard: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Our own copy (store key) once fetched and verified; until then the platform's URL plays.
+    stored_key: Mapped[str | None] = mapped_column(String(256))
+    # Set once, by the one transaction that queued the subscriber's notice.
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The platform's transcription (IVR_TRANSCRIBE); "" when it failed or was empty.
+    transcript: Mapped[str | None] = mapped_column(Text)
 
 
 class PhantomStrikes(Base):
@@ -310,3 +330,33 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # "email" (the mail transport) or "sms" (ivr/notify.py); an e-mail may attach a stored file.
+    channel: Mapped[str] = mapped_column(String(8), default="email", server_default="email")
+    attachment_key: Mapped[str | None] = mapped_column(String(256))
+
+
+# --- Background jobs (issue 12): copying recordings, message-waiting posts ---
+
+
+class Job(Base):
+    """Work done outside the webhooks, claimed by one worker at a time (a lease).
+
+    One row per (kind, ref): queuing the same work again only bumps
+    `generation`, so a worker that finished an older generation leaves the
+    job pending and it runs again with the latest state (MWI coalescing).
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (UniqueConstraint("kind", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    ref: Mapped[str] = mapped_column(String(64))
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_after: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -96,10 +96,11 @@ def queue_temporary_pin(
 
 
 def pending(
-    session: Session, ids: list[int] | None = None, limit: int = 100
+    session: Session, ids: list[int] | None = None, limit: int = 100, channel: str = "email"
 ) -> list[OutboxMessage]:
-    """Messages not yet sent, oldest first (all, or only these ids)."""
-    query = (select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+    """Messages of one channel not yet sent, oldest first (all, or only these ids)."""
+    query = (select(OutboxMessage)
+             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.channel == channel)
              .order_by(OutboxMessage.id).limit(limit))
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))

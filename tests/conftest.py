@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,11 +68,12 @@ def platform_name() -> str:
 
 
 @pytest.fixture
-def settings(database_url: str, platform_name: str) -> dict[str, Any]:
+def settings(database_url: str, platform_name: str, tmp_path: Path) -> dict[str, Any]:
     """The app's configuration in tests; a test may change it before using `app`."""
     return {
         "TESTING": True,
         "IVR_DATABASE_URL": database_url,
+        "IVR_RECORDINGS_URL": str(tmp_path / "recordings"),
         **platform_settings(platform_name),
         "IVR_SECRET_KEY": "test-secret-key",
         "IVR_PIN_PEPPER": "test-pepper",

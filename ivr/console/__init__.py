@@ -62,7 +62,7 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_SSL_STRICT=not relaxed,
     )
     csrf.init_app(app)
-    from ivr.console import advisers, audit_log, auth, lines  # noqa: F401  (routes)
+    from ivr.console import advisers, audit_log, auth, lines, notices  # noqa: F401  (routes)
 
     app.register_blueprint(bp)
 
