@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ivr import mailbox
+from ivr.observability import note
 from ivr.steps import StepContext
-from store import codes
+from store import callers, codes
 from store.lines import InvalidNumber, to_e164
 from store.lines import find_line as find_line_by_number
 from store.models import Line
@@ -13,6 +14,8 @@ from store.models import Line
 # are counted (store.codes.phantom_key), so a probe hears, across calls,
 # exactly what a wrong code on a real line gives.
 PHANTOM = "phantom"
+# Wrong codes entered in this call, on any line (real or unknown).
+WRONG_CODES = "wrong_codes"
 
 
 def _line(c: StepContext) -> Line | None:
@@ -60,22 +63,53 @@ def find_line(c: StepContext, digits: str | None) -> str:
 
 
 def check_code(c: StepContext, digits: str | None) -> str:
-    """Check the current code (a strike first); right, wrong, length or locked."""
+    """Check the current code (a strike first); right, wrong, length, locked, throttled, refused.
+
+    Wrong codes are also counted per call, whatever lines it named: the
+    third ends the call with the lock's words ("throttled"), so `*` back
+    to the line-number prompt cannot spray codes across lines. A calling
+    number past its limit (store/callers.py) is "refused" the same way,
+    before any strike or bcrypt check.
+    """
     digits = digits or ""
     if len(digits) != codes.CODE_LENGTH:
         return "length"
     line = _line(c)
+    lockout = c.settings["IVR_LOCKOUT_SECONDS"]
+    caller = _take_caller_attempt(c)
+    if caller is None:
+        return "refused"
     if line is None:
         key = c.memory.get(PHANTOM) or codes.phantom_key(c.hasher, "")
-        return codes.check_unknown_line(c.session, c.hasher, key, digits, c.now,
-                                        c.settings["IVR_LOCKOUT_SECONDS"]).value
-    outcome = codes.check_code(
-        c.session, c.hasher, line, digits, c.now, c.settings["IVR_LOCKOUT_SECONDS"]
-    )
-    if outcome is codes.Check.RIGHT:
+        outcome = codes.check_unknown_line(c.session, c.hasher, key, digits, c.now, lockout)
+    else:
+        outcome = codes.check_code(c.session, c.hasher, line, digits, c.now, lockout)
+    if outcome is codes.Check.RIGHT and line is not None:
+        callers.give_back(c.session, caller)
         c.memory["code_entered"] = True
         c.call.language = line.language
+    if outcome is codes.Check.WRONG:
+        c.memory[WRONG_CODES] = wrong = c.memory.get(WRONG_CODES, 0) + 1
+        if wrong >= codes.MAX_STRIKES:
+            note(throttled="call")
+            return "throttled"
     return outcome.value
+
+
+def _take_caller_attempt(c: StepContext) -> str | None:
+    """Count the attempt against the calling number: its key, or None when throttled.
+
+    Refused before any strike on the line or any bcrypt check.
+    """
+    withheld = callers.is_withheld(c.call.caller)
+    key = callers.caller_key(c.hasher, c.call.caller)
+    limit = c.settings["IVR_WITHHELD_MAX_CODES" if withheld else "IVR_CALLER_MAX_CODES"]
+    if callers.take_attempt(c.session, key, limit, c.now, c.settings["IVR_CALLER_WINDOW_SECONDS"]):
+        return key
+    callers.refuse(c.session, key, withheld, limit, c.now)
+    c.session.commit()
+    note(throttled="withheld" if withheld else "caller")
+    return None
 
 
 def code_menu(c: StepContext, _digits: str | None) -> str:

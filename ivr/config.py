@@ -111,6 +111,11 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_DEFAULT_LANGUAGE": (_choice("en", "fr", "de"), "en"),
     "IVR_DEFAULT_REGION": (str.upper, "FR"),
     "IVR_LOCKOUT_SECONDS": (_non_negative, 0),
+    # Code attempts per calling number and window, across calls and lines
+    # (docs/security.md, "Codes and strikes")
+    "IVR_CALLER_MAX_CODES": (_positive, 10),
+    "IVR_WITHHELD_MAX_CODES": (_positive, 30),
+    "IVR_CALLER_WINDOW_SECONDS": (_positive, 3600),
     "IVR_TEMP_PIN_SECONDS": (_positive, 7200),
     "IVR_TRUST_CALLER_ID": (_choice("always", "attested"), "always"),
     "IVR_SUPPORT_DIAL": (_dial_address, None),

@@ -58,11 +58,15 @@ VERIFICATIONS = Counter(
 STRIKES = Counter("ivr_strikes", "Wrong codes or PINs counted against a line", ["operation"])
 LOCKS = Counter("ivr_locks", "Locks written to the audit log, by what was locked", ["what"])
 RESETS = Counter("ivr_resets", "Resets written to the audit log, by what was reset", ["what"])
+THROTTLED = Counter(
+    "ivr_code_throttled", "Code attempts ended by a spraying limit: call, caller or withheld",
+    ["scope"],
+)
 
 # Outcomes of an operation that checks a secret (a code, a PIN); the others
 # are routing. Wrong ones (and the one that locks) count as strikes.
-CHECK_RESULTS = frozenset({"right", "verified", "wrong", "failed", "locked"})
-STRIKE_RESULTS = frozenset({"wrong", "failed"})
+CHECK_RESULTS = frozenset({"right", "verified", "wrong", "failed", "locked", "throttled"})
+STRIKE_RESULTS = frozenset({"wrong", "failed", "throttled"})
 QUIET_PATHS = frozenset({"/metrics", "/healthz"})
 
 
@@ -112,6 +116,8 @@ def _finish(response: Response) -> Response:
             VERIFICATIONS.labels(operation, outcome).inc()
         if outcome in STRIKE_RESULTS or (outcome == "locked" and fields.get("locked_now")):
             STRIKES.labels(operation).inc()
+    if fields.get("throttled"):
+        THROTTLED.labels(str(fields["throttled"])).inc()
     sid = request.form.get("CallSid") if request.mimetype.endswith("form-urlencoded") else None
     log.info("webhook", extra={"fields": {
         "call_sid": sid, "method": request.method, "path": request.path,

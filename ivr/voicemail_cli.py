@@ -9,6 +9,7 @@ from flask import current_app
 
 from ivr import mwi, recordings
 from ivr.cli import actor, ivr_cli, line_argument, now, session
+from store.callers import purge_callers
 from store.calls import purge_calls
 from store.codes import purge_phantoms
 from store.messages import purge_messages
@@ -50,9 +51,10 @@ def purge_command() -> None:
         mwi.changed(db, purged.line_ids, moment)
         calls = purge_calls(db, moment, CALL_STATE_RETENTION)
         phantoms = purge_phantoms(db, moment, retention)
+        phantoms += purge_callers(db, moment, current_app.config["IVR_CALLER_WINDOW_SECONDS"])
         db.commit()
     sids = purged.sids
     deleted = recordings.delete_recordings(sids)
     click.echo(f"{len(sids)} messages older than {retention.days} days deleted "
                f"({deleted} recordings deleted on the platform), {calls} call states "
-               f"and {phantoms} unknown-number counters purged")
+               f"and {phantoms} unknown-number and calling-number counters purged")

@@ -2,7 +2,10 @@
 
 Read it as a table: each node, what it says, the keys it takes and where
 they lead. Operations (in quotes after `op=`) are run by the web layer and
-answer with one of the outcomes listed beside them.
+answer with one of the outcomes listed beside them. "throttled" is the
+third wrong code of one call, across whatever lines it named: it ends the
+call with the lock's own words; so does "refused", a calling number past its
+limit across calls (store/callers.py).
 """
 
 from menus.flow import Branch, End, Entry, Flow, Go, Menu
@@ -25,6 +28,8 @@ ACCESS = Flow.of(
         "wrong": Go("home_login", say=("wrong_code",)),
         "length": Go("home_login", say=("code_length",)),
         "locked": "locked",
+        "throttled": "locked",
+        "refused": "locked",
     }),
     Entry("remote_line", say=("enter_line",), op="find_line", back="remote_line", outcomes={
         "found": "remote_login",
@@ -36,6 +41,8 @@ ACCESS = Flow.of(
         "wrong": Go("remote_login", say=("wrong_code",)),
         "length": Go("remote_login", say=("code_length",)),
         "locked": "locked",
+        "throttled": "locked",
+        "refused": "locked",
     }),
     # The mailbox.
     Menu("main", say=("main_menu",), back="main", keys={
@@ -77,6 +84,8 @@ ACCESS = Flow.of(
         "wrong": Go("code_current", say=("wrong_code",)),
         "length": Go("code_current", say=("code_length",)),
         "locked": "locked",
+        "throttled": "locked",
+        "refused": "locked",
     }),
     Entry("code_entry", say=("choose_code",), op="propose_code", back="code_menu", outcomes={
         "ok": "code_readback",

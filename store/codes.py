@@ -4,7 +4,9 @@ A strike is taken before a code is checked, in one UPDATE that increments
 the count and sets the lock on the third, so concurrent calls on one line
 can never test more than three codes per lock cycle. The strike is committed
 before bcrypt runs: a worker dying mid-check still leaves it counted, and no
-database lock is held while hashing.
+database lock is held while hashing. Each strike moves the mailbox's
+generation on; a right code resets the count only at the generation its own
+strike left, so a lock taken while it was hashed is never lifted.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ import hmac
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store import audit
 from store.credentials import Hasher, is_ascii_digits, weakness
-from store.models import Line, Mailbox, PhantomStrikes
+from store.models import Line, Mailbox, PhantomStrikes, UTCDateTime
 
 PURPOSE = "mailbox-code"
 CODE_LENGTH = 4
@@ -83,36 +85,67 @@ def set_ask_on_fixed_line(line: Line, ask: bool) -> None:
     line.mailbox.ask_code_on_fixed_line = ask
 
 
+def _strike_statement(table: Any, key: Any, generation: Any = None) -> Any:
+    """One conditional UPDATE ... RETURNING that takes a strike on a row of `table`.
+
+    Built once at import with bind parameters (`w_key`, `now`, `expired`):
+    a lock older than `expired` (NULL: locks never expire) starts a new
+    cycle at one strike; the third strike sets `locked_at`; a row at three
+    strikes and still locked is left alone and returns nothing.
+    """
+    c = table.c
+    now = bindparam("now", type_=UTCDateTime())
+    expired = and_(c.locked_at.is_not(None),
+                   c.locked_at <= bindparam("expired", type_=UTCDateTime()))
+    values = {
+        "strikes": case((expired, 1), else_=c.strikes + 1),
+        "locked_at": case((expired, None), (c.strikes + 1 >= MAX_STRIKES, now),
+                          else_=c.locked_at),
+    }
+    returning = [c.strikes]
+    if generation is not None:
+        values[generation.name] = generation + 1
+        returning.append(generation)
+    return (update(table).where(key == bindparam("w_key"), or_(c.strikes < MAX_STRIKES, expired))
+            .values(**values).returning(*returning))
+
+
+_MAILBOXES: Any = Mailbox.__table__
+_PHANTOMS: Any = PhantomStrikes.__table__
+_TAKE_STRIKE = _strike_statement(_MAILBOXES, _MAILBOXES.c.line_id,
+                                 _MAILBOXES.c.strike_generation)
+_TAKE_PHANTOM_STRIKE = _strike_statement(_PHANTOMS, _PHANTOMS.c.key)
+# The right code's reset: only if the row is still as its own strike left it.
+_RESET_IF_UNCHANGED = (
+    update(_MAILBOXES)
+    .where(_MAILBOXES.c.line_id == bindparam("w_key"),
+           _MAILBOXES.c.strike_generation == bindparam("w_generation"))
+    .values(strikes=0, locked_at=None, strike_generation=_MAILBOXES.c.strike_generation + 1)
+)
+
+
+def _expired(now: datetime, lockout_seconds: int) -> datetime | None:
+    return now - timedelta(seconds=lockout_seconds) if lockout_seconds else None
+
+
 def take_strike(
     session: Session, line_id: int, now: datetime, lockout_seconds: int
-) -> int | None:
-    """Count one more code attempt; the new count, or None if locked."""
-    return _strike(session, Mailbox, Mailbox.line_id == line_id, now, lockout_seconds)
+) -> tuple[int, int] | None:
+    """Count one more code attempt: (count, generation) after it, or None if locked."""
+    row = session.connection().execute(_TAKE_STRIKE, {
+        "w_key": line_id, "now": now, "expired": _expired(now, lockout_seconds)}).one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
-def _strike(
-    session: Session, table: Any, row: Any, now: datetime, lockout_seconds: int
-) -> int | None:
-    """One conditional UPDATE ... RETURNING on a row with `strikes` and `locked_at`."""
-    if lockout_seconds:
-        expired = now - timedelta(seconds=lockout_seconds)
-        session.execute(
-            update(table)
-            .where(row, table.locked_at <= expired)
-            .values(strikes=0, locked_at=None),
-            execution_options={"synchronize_session": False},
-        )
-    strikes = table.strikes + 1
-    return session.execute(
-        update(table)
-        .where(row, table.strikes < MAX_STRIKES)
-        .values(
-            strikes=strikes,
-            locked_at=case((strikes >= MAX_STRIKES, now), else_=table.locked_at),
-        )
-        .returning(table.strikes),
-        execution_options={"synchronize_session": False},
-    ).scalar_one_or_none()
+def clear_strikes(mailbox: Mailbox) -> None:
+    """Zero the count and lift the lock (an adviser's reset); the caller commits.
+
+    Moves the generation on, so a right code still being checked when the
+    reset happens cannot reset anything after it.
+    """
+    mailbox.strikes = 0
+    mailbox.locked_at = None
+    mailbox.strike_generation = Mailbox.strike_generation + 1
 
 
 def check_code(
@@ -125,15 +158,18 @@ def check_code(
 ) -> Check:
     """Check an entered code against the line's, strike first.
 
-    Commits the strike before hashing. A right code clears the count; the
-    third wrong one leaves the mailbox locked and writes the lock to the audit
-    log (in the caller's transaction).
+    Commits the strike before hashing. A right code clears the count only
+    if nothing happened to the mailbox since its strike (compare-and-set on
+    the strike generation); otherwise the count stays and, if the line
+    locked meanwhile, the answer is the lock. The third wrong code leaves
+    the mailbox locked and writes the lock to the audit log (in the
+    caller's transaction).
     """
-    strikes = take_strike(session, line.id, now, lockout_seconds)
-    if strikes is None:
-        session.commit()
-        return Check.LOCKED
+    taken = take_strike(session, line.id, now, lockout_seconds)
     session.commit()
+    if taken is None:
+        return Check.LOCKED
+    strikes, generation = taken
     stored = line.mailbox.code_hash
     if not is_ascii_digits(digits) or not hasher.verify(PURPOSE, line.number, digits, stored):
         if strikes < MAX_STRIKES:
@@ -141,13 +177,12 @@ def check_code(
         audit.record(session, "phone", "mailbox.locked", now, line_number=line.number,
                      strikes=strikes)
         return Check.LOCKED
-    session.execute(
-        update(Mailbox)
-        .where(Mailbox.line_id == line.id)
-        .values(strikes=0, locked_at=None),
-        execution_options={"synchronize_session": False},
-    )
-    return Check.RIGHT
+    reset = session.connection().execute(
+        _RESET_IF_UNCHANGED, {"w_key": line.id, "w_generation": generation})
+    if getattr(reset, "rowcount", 0) == 1:
+        return Check.RIGHT
+    session.refresh(line.mailbox)
+    return Check.LOCKED if is_locked(line.mailbox, now, lockout_seconds) else Check.RIGHT
 
 
 # -- Line numbers that do not exist (SPEC §4.3: probing must learn nothing) --
@@ -182,7 +217,8 @@ def check_unknown_line(
     )
     session.execute(update(PhantomStrikes).where(PhantomStrikes.key == key)
                     .values(updated_at=now), execution_options={"synchronize_session": False})
-    strikes = _strike(session, PhantomStrikes, PhantomStrikes.key == key, now, lockout_seconds)
+    strikes = session.connection().execute(_TAKE_PHANTOM_STRIKE, {
+        "w_key": key, "now": now, "expired": _expired(now, lockout_seconds)}).scalar()
     session.commit()
     if strikes is None:
         return Check.LOCKED

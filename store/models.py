@@ -88,6 +88,9 @@ class Mailbox(Base):
     ask_code_on_fixed_line: Mapped[bool] = mapped_column(Boolean, default=True)
     strikes: Mapped[int] = mapped_column(Integer, default=0)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Moves on at every change of `strikes` (store/codes.py): a right code
+    # resets the count only if nothing happened since its own strike.
+    strike_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     greeting_sid: Mapped[str | None] = mapped_column(String(64))
     greeting_url: Mapped[str | None] = mapped_column(String(512))
     # Where our own copy of the greeting is (store key), once copied.
@@ -360,3 +363,19 @@ class Job(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CallerStrikes(Base):
+    """Code attempts from one calling number in the current window, across calls and lines.
+
+    Keyed by an HMAC (the pepper) of the number, never the number; every
+    withheld or malformed number shares one key (store/callers.py).
+    """
+
+    __tablename__ = "caller_strikes"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    strikes: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    throttled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

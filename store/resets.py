@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from store import audit, outbox
+from store import audit, codes, outbox
 from store.models import AuditEntry, Line
 from store.support import recent_verified_call
 
@@ -38,8 +38,7 @@ def reset_mailbox(
     was_locked = mailbox.strikes > 0 or mailbox.locked_at is not None
     mailbox.code_hash = None
     mailbox.code_changed_at = now
-    mailbox.strikes = 0
-    mailbox.locked_at = None
+    codes.clear_strikes(mailbox)
     mailbox.ask_code_on_fixed_line = True
     outbox.queue_reset_notice(session, line, now)
     return audit.record(
