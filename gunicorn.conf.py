@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 bind = os.environ.get("IVR_BIND", "127.0.0.1:8000")
-# Code checks spend their time in bcrypt, which releases the GIL: a few
-# threads per process keep menu steps moving while a code is being checked.
+# Code and PIN checks wait for a low-priority verifier thread (bcrypt,
+# store/credentials.py) without using the CPU: enough threads per process
+# that a worker with checks queued still answers menu keys at once.
 workers = int(os.environ.get("IVR_WORKERS", min(2 * multiprocessing.cpu_count(), 8)))
 worker_class = "gthread"
-threads = int(os.environ.get("IVR_THREADS", 4))
+threads = int(os.environ.get("IVR_THREADS", 16))
 # The platform gives up on a webhook after 15 s; never hold a request longer.
 timeout = 15
 graceful_timeout = 10

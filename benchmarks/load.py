@@ -21,7 +21,7 @@ from store.lines import national_digits
 
 TOKEN = "bench-auth-token-0123456789abcdef"
 MOBILE = "+33612345678"
-MENU_KEYS = 20  # menu steps per home call: 2 (customise), * (back), ...
+MENU_KEYS = 50  # menu steps per home call: 2 (customise), * (back), ...
 
 
 @dataclass

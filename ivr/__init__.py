@@ -25,12 +25,15 @@ from ivr import (
     notify_doors,  # noqa: F401  (PUT .../notify, flask ivr notify)
     observability,
     platforms,
+    steps,
     support,
     transcription,
     voice,
     worker,  # noqa: F401  (flask ivr worker)
 )
 from ivr.config import default_database_url, from_environment, parse_settings
+from ivr.flows import FLOWS
+from ivr.plainkeys import PlainKeys
 from store.credentials import Hasher
 from store.models import utcnow
 
@@ -53,19 +56,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config["IVR_DATABASE_URL"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["IVR_DATABASE_URL"] = default_database_url(Path(app.instance_path))
-    proxies = app.config["IVR_TRUSTED_PROXIES"]
-    if proxies:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
-            x_port=proxies, x_prefix=proxies,
-        )
-    # Outermost: a body over its area's limit never reaches the app (ivr/limits.py).
-    app.wsgi_app = limits.BodyLimit(app.wsgi_app)  # type: ignore[method-assign]
     app.extensions["ivr.hasher"] = Hasher(
-        app.config["IVR_PIN_PEPPER"].encode(), app.config["IVR_BCRYPT_ROUNDS"]
+        app.config["IVR_PIN_PEPPER"].encode(), app.config["IVR_BCRYPT_ROUNDS"],
+        verifiers=app.config["IVR_VERIFIERS"],
     )
     platforms.init_app(app)
     database.init_app(app)
+    steps.init_app(app, FLOWS)
     observability.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(deposit.bp)
@@ -79,4 +76,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     notify.init_app(app)
     mwi.init_app(app)
     cli.init_app(app)
+    if app.config.get("IVR_PLAIN_KEYS", True):
+        app.wsgi_app = PlainKeys(app, app.wsgi_app)  # type: ignore[method-assign]
+    proxies = app.config["IVR_TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+            x_port=proxies, x_prefix=proxies,
+        )
+    # Outermost: a body over its area's limit never reaches the app (ivr/limits.py).
+    app.wsgi_app = limits.BodyLimit(app.wsgi_app)  # type: ignore[method-assign]
     return app

@@ -152,6 +152,9 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_PLATFORM_ACCOUNT": (str, None),
     "IVR_PLATFORM_API_TOKEN": (str, None),
     "IVR_PLATFORM_API_URL": (_base_url, None),
+    # Low-priority bcrypt threads per process (store/credentials.py, issue #10):
+    # as many as gunicorn's request threads, so no check queues behind another
+    "IVR_VERIFIERS": (_positive, 16),
 }
 
 

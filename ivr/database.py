@@ -9,9 +9,12 @@ platform's 15 seconds run out.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +22,10 @@ from store.db import make_engine, make_session_factory
 
 PLATFORM_SECONDS = 15.0  # the platform gives up on a webhook after this
 MARGIN_SECONDS = 1.0  # to render and send the apology
+
+
+# When the request being served runs out of time (time.monotonic()); none outside requests.
+_DEADLINE: ContextVar[float | None] = ContextVar("ivr_deadline", default=None)
 
 
 class DeadlineExceeded(RuntimeError):
@@ -34,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("IVR_REQUEST_BUDGET", PLATFORM_SECONDS - MARGIN_SECONDS - timeout)
     event.listen(engine, "before_cursor_execute", _check_deadline)
     app.before_request(_start_clock)
+    app.teardown_request(_stop_clock)
     app.teardown_appcontext(_close)
 
 
@@ -48,12 +56,29 @@ def db() -> Session:
     return g.db
 
 
+@contextmanager
+def deadline(budget: float) -> Iterator[None]:
+    """Within this block (one request), no statement starts after `budget` seconds."""
+    token = _DEADLINE.set(time.monotonic() + budget)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
 def _start_clock() -> None:
-    g.ivr_deadline = time.monotonic() + current_app.config["IVR_REQUEST_BUDGET"]
+    g.ivr_deadline = _DEADLINE.set(time.monotonic() + current_app.config["IVR_REQUEST_BUDGET"])
+
+
+def _stop_clock(_error: BaseException | None) -> None:
+    token = g.pop("ivr_deadline", None)
+    if token is not None:
+        _DEADLINE.reset(token)
 
 
 def _check_deadline(*_args: Any) -> None:
-    if has_request_context() and time.monotonic() > g.get("ivr_deadline", float("inf")):
+    limit = _DEADLINE.get()
+    if limit is not None and time.monotonic() > limit:
         raise DeadlineExceeded("no time left in this request for another statement")
 
 

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from ivr import media, recordings, voice
 from ivr.database import db
 from ivr.signature import signed
-from ivr.steps import StepContext, call_sid, enter, register
+from ivr.steps import StepContext, call_sid, enter
 from ivr.twiml import twiml
 from store.lines import lookup_line, national_digits
 from store.messages import MAX_URL_LENGTH, Recording, Stored, is_full, store_message
@@ -101,4 +101,4 @@ def message_left(_c: StepContext, _recording_url: str | None) -> str:
     return "left"
 
 
-register("deposit", {"route_deposit": route_deposit, "message_left": message_left})
+OPERATIONS = {"route_deposit": route_deposit, "message_left": message_left}

@@ -2,7 +2,7 @@
 
 Each request ends with one JSON log line (CallSid, the step answered, its
 outcome, status, duration) and the matching Prometheus metrics. The step
-runner only notes what it did (`note`, `note_operation`); what keys were
+runner only notes what it did (`Notes`); what keys were
 pressed is never noted, so no code or PIN digit can reach a log.
 
 Under gunicorn, metrics live in PROMETHEUS_MULTIPROC_DIR (set up by
@@ -12,6 +12,7 @@ the default registry serves.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -85,14 +86,33 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
+class Notes:
+    """What one request did, for its log line and metrics: fields, and operations run."""
+
+    __slots__ = ("fields", "operations")
+
+    def __init__(self) -> None:
+        self.fields: dict[str, Any] = {}
+        self.operations: list[tuple[str, str]] = []
+
+    def update(self, **fields: Any) -> None:
+        self.fields.update(fields)
+
+    def operation(self, operation: str, outcome: str) -> None:
+        """Record what one flow operation decided."""
+        self.operations.append((operation, outcome))
+
+
+def notes() -> Notes:
+    """This request's notes."""
+    if "ivr_notes" not in g:
+        g.ivr_notes = Notes()
+    return g.ivr_notes
+
+
 def note(**fields: Any) -> None:
     """Add fields (flow, step, claim, ...) to this request's log line."""
-    g.setdefault("ivr_note", {}).update(fields)
-
-
-def note_operation(operation: str, outcome: str) -> None:
-    """Record what one flow operation decided."""
-    g.setdefault("ivr_operations", []).append((operation, outcome))
+    notes().update(**fields)
 
 
 # -- the hook -----------------------------------------------------------------
@@ -105,12 +125,20 @@ def _start() -> None:
 def _finish(response: Response) -> Response:
     if request.path in QUIET_PATHS or "ivr_started" not in g:
         return response
-    seconds = time.perf_counter() - g.ivr_started
-    fields: dict[str, Any] = dict(g.get("ivr_note", {}))
-    operations: list[tuple[str, str]] = g.get("ivr_operations", [])
-    step = str(fields.get("step") or request.endpoint or "unknown")
-    REQUESTS.labels(step, str(response.status_code)).inc()
-    LATENCY.labels(step).observe(seconds)
+    sid = request.form.get("CallSid") if request.mimetype.endswith("form-urlencoded") else None
+    record(request.method, request.path, sid, g.get("ivr_notes") or Notes(),
+           response.status_code, time.perf_counter() - g.ivr_started, request.endpoint)
+    return response
+
+
+def record(method: str, path: str, sid: str | None, noted: Notes, status: int,
+           seconds: float, endpoint: str | None = None) -> None:
+    """The metrics and the one log line of a request, whichever path answered it."""
+    fields = noted.fields
+    operations = noted.operations
+    step = str(fields.get("step") or endpoint or "unknown")
+    _requests(step, status).inc()
+    _latency(step).observe(seconds)
     for operation, outcome in operations:
         if outcome in CHECK_RESULTS:
             VERIFICATIONS.labels(operation, outcome).inc()
@@ -118,14 +146,22 @@ def _finish(response: Response) -> Response:
             STRIKES.labels(operation).inc()
     if fields.get("throttled"):
         THROTTLED.labels(str(fields["throttled"])).inc()
-    sid = request.form.get("CallSid") if request.mimetype.endswith("form-urlencoded") else None
     log.info("webhook", extra={"fields": {
-        "call_sid": sid, "method": request.method, "path": request.path,
+        "call_sid": sid, "method": method, "path": path,
         **fields, "step": step,
         "operations": {op: outcome for op, outcome in operations} or None,
-        "status": response.status_code, "duration_ms": round(seconds * 1000, 1),
+        "status": status, "duration_ms": round(seconds * 1000, 1),
     }})
-    return response
+
+
+@functools.cache
+def _requests(step: str, status: int) -> Any:
+    return REQUESTS.labels(step, str(status))
+
+
+@functools.cache
+def _latency(step: str) -> Any:
+    return LATENCY.labels(step)
 
 
 # -- locks and resets, from the audit log, whichever door wrote them ----------
@@ -206,6 +242,11 @@ class JsonFormatter(logging.Formatter):
 def log_json_to_stderr() -> None:
     """Send the app's loggers ("ivr.*") to standard error as JSON, once per process."""
     logger = logging.getLogger("ivr")
+    # The lines say no source location or thread: do not compute them for
+    # every record (the logging HOWTO's "Optimization"); one per request adds up.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logMultiprocessing = False
     if not any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())

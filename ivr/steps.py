@@ -1,10 +1,18 @@
-"""The path of one webhook: claim the call's step (before any operation runs,
-or with the save when none does), let the flow decide, run its operations,
-save, render.
+"""The path of one key press, top to bottom (`answer_press`):
 
-Entry webhooks open the call's state and take step 0; every later answer
-posts to `/voice/step/<n>`. The step number is checked against the call's
-state (see `store.calls`), so URLs are never trusted.
+1. the signature was checked before (ivr/signature.py);
+2. the call is read as it stands, in one statement (store.calls.StepHold);
+3. the flow decides (menus.engine), given the call's node and the keys;
+4. its operations run, the step taken before the first one (StepHold.take);
+5. the answer is saved, taking the step in the same conditional UPDATE when
+   no operation ran (StepHold.save), and committed once;
+6. it is rendered (ivr/twiml.py) and the request logged (ivr/observability.py).
+
+A request that finds the call at another step, ended or unknown, or that
+loses the race for it, changes nothing and answers what `StepHold.claim`
+says (a retry hears the stored answer again). Entry webhooks open the
+call's state and take step 0; every later answer posts to
+`/voice/step/<n>`, so URLs are never trusted.
 """
 
 from __future__ import annotations
@@ -16,16 +24,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import Response, current_app, request, url_for
+from flask import Flask, Response, current_app, request
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from ivr.database import db
-from ivr.observability import note, note_operation
+from ivr.observability import Notes, notes
 from ivr.twiml import Destination, goodbye, render_turn, twiml
 from menus import engine
-from menus.flow import FINAL, Record, Transfer
-from menus.flows import FLOWS
-from store.calls import Claim, claim_step, open_call, take, take_and_save
+from menus.flow import FINAL, Flow, Record, Transfer
+from store.calls import CallState, Claim, Lost, StepHold, open_call
 from store.credentials import Hasher
 from store.models import Call, Line
 
@@ -47,20 +55,57 @@ class StepContext:
 
 
 Operation = Callable[[StepContext, str | None], str]
-OPERATIONS: dict[str, Mapping[str, Operation]] = {}
-# How to reach each destination a `Transfer` names (None: cannot be reached now).
+# How to reach a destination a `Transfer` names (None: cannot be reached now).
 Resolver = Callable[[Call, Transfer], Destination | None]
-DESTINATIONS: dict[str, Resolver] = {}
 
 
-def register(flow: str, operations: Mapping[str, Operation]) -> None:
-    """Declare the operations that run a flow's branches and entries."""
-    OPERATIONS[flow] = operations
+@dataclass(frozen=True)
+class PhoneFlow:
+    """A flow as the phone runs it: its declaration, and what runs its named parts."""
+
+    flow: Flow
+    operations: Mapping[str, Operation]
+    destinations: Mapping[str, Resolver] = field(default_factory=dict)
 
 
-def register_destination(name: str, resolve: Resolver) -> None:
-    """Declare how calls reach the destination `name` of a `Transfer`."""
-    DESTINATIONS[name] = resolve
+@dataclass(frozen=True)
+class Phone:
+    """What every step needs from the app, gathered once: flows, hasher, settings."""
+
+    flows: Mapping[str, PhoneFlow]
+    hasher: Hasher
+    settings: Mapping[str, Any]
+
+    def now(self) -> datetime:
+        return self.settings["IVR_CLOCK"]()
+
+    @property
+    def default_language(self) -> str:
+        return self.settings["IVR_DEFAULT_LANGUAGE"]
+
+
+@dataclass(frozen=True)
+class Press:
+    """One webhook of a call at step `step`, as the platform posted it."""
+
+    sid: str
+    step: int
+    form: Mapping[str, str]
+    token: str | None  # the platform's idempotency token, if any
+    root: str = ""  # where the app is mounted: the next step is {root}/voice/step/{n}
+
+
+class Deferred(Exception):
+    """A plain-key path met more than a plain key: nothing was changed, let Flask answer."""
+
+
+def init_app(app: Flask, flows: Mapping[str, PhoneFlow]) -> None:
+    """Give `app` its phone: the flows it runs, with their operations."""
+    app.extensions["ivr.phone"] = Phone(flows, app.extensions["ivr.hasher"], app.config)
+
+
+def phone() -> Phone:
+    return current_app.extensions["ivr.phone"]
 
 
 def hasher() -> Hasher:
@@ -71,12 +116,25 @@ def now() -> datetime:
     return current_app.config["IVR_CLOCK"]()
 
 
+def default_language() -> str:
+    return current_app.config["IVR_DEFAULT_LANGUAGE"]
+
+
 def call_sid() -> str | None:
     """The request's CallSid, if it looks like one."""
-    sid = request.form.get("CallSid", "")
+    return valid_sid(request.form.get("CallSid", ""))
+
+
+def valid_sid(sid: str) -> str | None:
     if not sid or len(sid) > MAX_SID_LENGTH or not sid.isascii() or not sid.isalnum():
         return None
     return sid
+
+
+def press(sid: str, step: int) -> Press:
+    """This request as a press of step `step`."""
+    return Press(sid, step, request.form, request.headers.get(IDEMPOTENCY_HEADER),
+                 request.script_root)
 
 
 def enter(flow: str, line: Line | None, *, home: bool) -> Response:
@@ -88,122 +146,107 @@ def enter(flow: str, line: Line | None, *, home: bool) -> Response:
     sid = call_sid()
     if sid is None:
         return twiml(goodbye(default_language()))
-    started = now()
-    open_call(db(), Call(
-        sid=sid,
-        flow=flow,
-        line_id=line.id if line else None,
-        caller=request.form.get("From", "")[:64],
-        home=home,
+    at, session, runs = now(), db(), phone()
+    open_call(session, Call(
+        sid=sid, flow=flow, line_id=line.id if line else None,
+        caller=request.form.get("From", "")[:64], home=home,
         language=line.language if line else default_language(),
-        node=FLOWS[flow].root,
-        context={},
-        step=0,
-        started_at=started,
-        updated_at=started,
+        node=runs.flows[flow].flow.root, context={}, step=0, started_at=at, updated_at=at,
     ))
-    return take_step(sid, 0)
+    return twiml(answer_press(session, runs, press(sid, 0), notes()))
 
 
-class _Lost(Exception):
-    """Another request took this step first: nothing was changed, answer as it says."""
+def answer_press(session: Session, runs: Phone, pressed: Press, noted: Notes, *,
+                 plain: Connection | None = None) -> str:
+    """The TwiML answering `pressed`, the step taken at most once whoever else tries.
 
-
-def take_step(sid: str, step: int) -> Response:
-    """Answer step `step` of call `sid`: run it once, replay a retry, ignore the rest.
-
-    A later step is first decided from the call as read, and claimed only
-    when an operation is about to run, or together with saving its answer
-    when none does (most menu keys): the write lock is then held for one
-    statement. Losing the race changes nothing and falls back to the claim.
+    With `plain` (a connection of its own, the session left unused), only a
+    key that needs no operation, no transfer and no claim is answered;
+    anything else raises `Deferred` having changed nothing.
     """
-    session = db()
-    fingerprint = _fingerprint(step)
-    if step > 0:
-        call = session.get(Call, sid)
-        session.commit()  # end the read: SQLite cannot turn an old read into a write
-        if call is not None and call.step == step and call.ended_at is None:
-            try:
-                return _answer(session, call, step, fingerprint, claimed=False)
-            except _Lost:
-                session.rollback()
-    claimed = claim_step(session, sid, step, fingerprint, now())
+    hold = StepHold(session, pressed.sid, pressed.step, fingerprint(runs, pressed), runs.now(),
+                    plain)
+    state = hold.read() if pressed.step > 0 else None
+    if state is not None and state.step == pressed.step and not state.ended:
+        try:
+            return _decide(runs, pressed, noted, hold, state, plain is not None)
+        except Lost:
+            (plain or session).rollback()
+    if plain is not None:
+        raise Deferred
+    return _claim(runs, pressed, noted, hold)
+
+
+def _claim(runs: Phone, pressed: Press, noted: Notes, hold: StepHold) -> str:
+    """Take the step outright, or answer as a retry, a stale request or an ended call."""
+    claimed = hold.claim()
     if claimed.call is not None:
-        note(flow=claimed.call.flow, step=claimed.call.node)
-    note(step_number=step, claim=claimed.outcome.value)
-    if claimed.outcome is not Claim.PROCEED:
-        session.rollback()
-        if claimed.response:
-            return twiml(claimed.response)
-        language = claimed.call.language if claimed.call else default_language()
-        key = "goodbye" if claimed.outcome is Claim.ENDED else "apology"
-        return twiml(goodbye(language, key))
-    assert claimed.call is not None
-    return _answer(session, claimed.call, step, fingerprint, claimed=True)
+        noted.update(flow=claimed.call.flow, step=claimed.call.node)
+    noted.update(step_number=pressed.step, claim=claimed.outcome.value)
+    if claimed.outcome is Claim.PROCEED:
+        assert claimed.call is not None
+        return _decide(runs, pressed, noted, hold, CallState.of(claimed.call), plain=False)
+    hold.session.rollback()
+    if claimed.response:
+        return claimed.response
+    language = claimed.call.language if claimed.call else runs.default_language
+    return str(goodbye(language, "goodbye" if claimed.outcome is Claim.ENDED else "apology"))
 
 
-def _answer(session: Session, call: Call, step: int, fingerprint: str, claimed: bool
-            ) -> Response:
-    """Let the flow decide, claiming before any operation runs; save and render."""
-    note(flow=call.flow, step=call.node, step_number=step, claim="proceed")
-    flow = FLOWS[call.flow]
-    context = StepContext(session, call, dict(call.context), hasher(),
-                          current_app.config, now())
-    operations = OPERATIONS[call.flow]
+def _decide(runs: Phone, pressed: Press, noted: Notes, hold: StepHold, state: CallState,
+            plain: bool) -> str:
+    """The flow decides, its operations run (the step taken first); save and render."""
+    noted.update(flow=state.flow, step=state.node, step_number=pressed.step, claim="proceed")
+    phone_flow = runs.flows[state.flow]
+    flow = phone_flow.flow
+    memory: dict[str, Any] = dict(state.context)
+    values: dict[str, Any] = {}
+    context: StepContext | None = None
 
     def run(op: str, digits: str | None) -> str:
-        nonlocal claimed
-        if not claimed:
-            if take(session, call.sid, step, fingerprint, context.now) is None:
-                raise _Lost
-            claimed = True
-        outcome = operations[op](context, digits)
-        note_operation(op, outcome)
+        nonlocal context
+        if plain:
+            raise Deferred
+        if context is None:
+            context = StepContext(hold.session, hold.take(), memory, runs.hasher,
+                                  runs.settings, hold.now, values)
+        outcome = phone_flow.operations[op](context, digits)
+        noted.operation(op, outcome)
         return outcome
 
-    if step == 0:
-        turn = engine.start(flow, run)
-    else:
-        # A recording's input is its URL; any other node's, the keys pressed.
-        field_name = "RecordingUrl" if isinstance(flow[call.node], Record) else "Digits"
-        digits = request.form.get(field_name)
-        turn = engine.answer(flow, call.node, digits, context.memory.get("repeats", 0), run)
-    context.memory["repeats"] = turn.repeats
-    note(outcome=turn.node)
-    values = {**context.memory, **context.values}
-    action = url_for("voice.step", step=step + 1)
+    turn = _turn(flow, state.node, pressed, memory.get("repeats", 0), run)
+    memory["repeats"] = turn.repeats
+    noted.update(outcome=turn.node)
     node = flow[turn.node]
-    destination = DESTINATIONS[node.to](call, node) if isinstance(node, Transfer) else None
-    answer = str(render_turn(flow, turn, call.language, values, action, destination))
+    destination = None
+    if isinstance(node, Transfer):
+        if plain:
+            raise Deferred
+        destination = phone_flow.destinations[node.to](hold.take(), node)
+    language = hold.call.language if hold.call is not None else state.language
+    action = f"{pressed.root}/voice/step/{pressed.step + 1}"
+    answer = render_turn(flow, turn, language, {**memory, **values}, action, destination)
     ended = isinstance(node, FINAL)
     if ended:
-        context.memory.clear()
-    _save(session, call, step, fingerprint, context.now, claimed, node=turn.node,
-          last_response=answer, context=context.memory, ended_at=context.now if ended else None)
-    return twiml(answer)
+        memory.clear()
+    hold.save(node=turn.node, last_response=answer, context=memory,
+              ended_at=hold.now if ended else None)
+    hold.commit()
+    return answer
 
 
-def _save(session: Session, call: Call, step: int, fingerprint: str, at: datetime,
-          claimed: bool, **saved: Any) -> None:
-    """Store the call's new state: on the claimed row, or claiming it in the same UPDATE."""
-    if claimed:
-        for name, value in saved.items():
-            setattr(call, name, value)
-    else:
-        if session.in_transaction():  # a read since (nothing written): a fresh snapshot
-            session.commit()
-        if not take_and_save(session, call.sid, step, fingerprint, at, **saved):
-            raise _Lost
-    session.commit()
+def _turn(flow: Flow, node: str, pressed: Press, repeats: int, run: engine.Run) -> engine.Turn:
+    """Where the flow goes from `node` with what was pressed (the root on step 0)."""
+    if pressed.step == 0:
+        return engine.start(flow, run)
+    # A recording's input is its URL; any other node's, the keys pressed.
+    name = "RecordingUrl" if isinstance(flow[node], Record) else "Digits"
+    return engine.answer(flow, node, pressed.form.get(name), repeats, run)
 
 
-def default_language() -> str:
-    return current_app.config["IVR_DEFAULT_LANGUAGE"]
-
-
-def _fingerprint(step: int) -> str:
+def fingerprint(runs: Phone, pressed: Press) -> str:
     """What makes a retry of this request recognisable, keyed so digits never show."""
-    token = request.headers.get(IDEMPOTENCY_HEADER)
-    basis = f"token\0{token}" if token else f"{step}\0{request.form.get('Digits', '')}"
-    key = current_app.config["IVR_PIN_PEPPER"].encode()
+    token = pressed.token
+    basis = f"token\0{token}" if token else f"{pressed.step}\0{pressed.form.get('Digits', '')}"
+    key = runs.settings["IVR_PIN_PEPPER"].encode()
     return hmac.new(key, basis.encode(), hashlib.sha256).hexdigest()

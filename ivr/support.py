@@ -14,14 +14,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr import voice
 from ivr.database import db
 from ivr.signature import signed
-from ivr.steps import (
-    StepContext,
-    call_sid,
-    default_language,
-    enter,
-    register,
-    register_destination,
-)
+from ivr.steps import StepContext, call_sid, default_language, enter
 from ivr.twiml import Destination, goodbye, say, twiml
 from menus.flow import Transfer
 from store import pins
@@ -80,7 +73,6 @@ OPERATIONS = {
     "find_customer": find_customer,
     "check_pin": check_pin,
 }
-register("support", OPERATIONS)
 
 
 def support_desk(call: Call, node: Transfer) -> Destination | None:
@@ -96,7 +88,7 @@ def support_desk(call: Call, node: Transfer) -> Destination | None:
     )
 
 
-register_destination("support_desk", support_desk)
+DESTINATIONS = {"support_desk": support_desk}
 
 
 @bp.post("/incoming")

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Response
+from flask import Response, has_app_context
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from ivr.platforms import current
-from menus.catalogue import sentence
+from menus.catalogue import CATALOGUES, VOICES, sentence
 from menus.engine import Turn
-from menus.flow import End, Entry, Flow, Menu, Play, Prompt, Record, Transfer
+from menus.flow import End, Entry, Flow, Menu, Node, Play, Prompt, Record, Transfer
 
 # Seconds of silence before a <Gather> gives up: a key, then a code.
 MENU_TIMEOUT = 6
@@ -47,7 +48,8 @@ def say(
     values: Mapping[str, Any] | None = None,
 ) -> None:
     """Append one <Say> per prompt key, in the platform's voice for the language, or a <Play>."""
-    voice = current().say(language)
+    # Plain keys answer outside Flask (ivr/plainkeys.py): every platform speaks en/fr/de so.
+    voice = current().say(language) if has_app_context() else VOICES[language]
     for key in keys:
         if isinstance(key, Play):
             verb.play((values or {})[key.value])
@@ -58,13 +60,46 @@ def say(
 def render_turn(
     flow: Flow, turn: Turn, language: str, values: Mapping[str, Any], action: str,
     destination: Destination | None = None,
-) -> VoiceResponse:
+) -> str:
     """The TwiML for where a call now stands: speak, then wait, put through or hang up.
 
     Every <Gather> is followed by a <Redirect> to the same step, which is what
-    the platform does on silence.
+    the platform does on silence. A turn that says no call value (most menus)
+    is rendered once per (flow, node, prompts, language) and kept; only the
+    step URL changes from one call to the next.
     """
     node = flow[turn.node]
+    if (not isinstance(node, FIXED) or _MARKUP.intersection(action)
+            or not all(map(_is_fixed, (*turn.say, *node.say)))):
+        return str(_build(node, turn, language, values, action, destination))
+    key = (flow.name, turn.node, tuple(turn.say), language)
+    rendered = _RENDERED.get(key)
+    if rendered is None:
+        rendered = str(_build(node, turn, language, {}, _ACTION, None))
+        if len(_RENDERED) < MAX_RENDERED:
+            _RENDERED[key] = rendered
+    return rendered.replace(_ACTION, action)
+
+
+# Nodes whose TwiML depends only on their prompts, when those name no call value.
+FIXED = (Menu, Entry, End)
+MAX_RENDERED = 4096
+_RENDERED: dict[tuple[str, str, tuple[Prompt, ...], str], str] = {}
+_ACTION = "ivr-step-action-placeholder"
+_MARKUP = frozenset("&<>\"'")  # a step URL with any of these is escaped, so never cached
+
+
+@functools.cache
+def _is_fixed(prompt: Prompt) -> bool:
+    """A catalogue key whose sentence names no call value, in every language."""
+    return isinstance(prompt, str) and all(
+        "{" not in catalogue.get(prompt, "{") for catalogue in CATALOGUES.values())
+
+
+def _build(
+    node: Node, turn: Turn, language: str, values: Mapping[str, Any], action: str,
+    destination: Destination | None,
+) -> VoiceResponse:
     response = VoiceResponse()
     if isinstance(node, Transfer):
         say(response, language, [*turn.say, *node.say], values)

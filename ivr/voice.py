@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from ivr import access
 from ivr.database import db
+from ivr.observability import notes
 from ivr.signature import signed
-from ivr.steps import call_sid, default_language, enter, now, register, take_step
+from ivr.steps import answer_press, call_sid, default_language, enter, now, phone, press
 from ivr.twiml import goodbye, twiml
 from store.calls import end_call
 from store.lines import lookup_line
@@ -18,7 +19,6 @@ from store.models import Line
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
-register("access", access.OPERATIONS)
 
 ATTESTED = "TN-Validation-Passed-A"
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
@@ -48,7 +48,7 @@ def step(step: int) -> Response:
     sid = call_sid()
     if sid is None:
         return twiml(goodbye(default_language()))
-    return take_step(sid, step)
+    return twiml(answer_press(db(), phone(), press(sid, step), notes()))
 
 
 @bp.post("/status")
@@ -75,7 +75,11 @@ def answer_errors(error: Exception) -> Response | HTTPException:
     """Whatever went wrong, the caller hears an apology, not the platform's error."""
     if isinstance(error, HTTPException) and error.code in (403, 405):
         return error
-    log.exception("webhook %s failed", request.path)
-    session = db()
-    session.rollback()
-    return twiml(goodbye(default_language()))
+    return twiml(apologise(db().rollback, request.path, default_language()))
+
+
+def apologise(undo: Callable[[], None], path: str, language: str) -> str:
+    """Log what failed and `undo` it; the TwiML apology (inside an `except` block)."""
+    log.exception("webhook %s failed", path)
+    undo()
+    return str(goodbye(language))

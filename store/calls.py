@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import enum
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, bindparam, delete, update
+from sqlalchemy import Connection, CursorResult, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,28 @@ class Claimed:
     response: str | None = None
 
 
+class Lost(Exception):
+    """Another request took this step first: nothing was changed by this one."""
+
+
+@dataclass(frozen=True)
+class CallState:
+    """What a step needs to know of a call to decide, read in one statement."""
+
+    sid: str
+    flow: str
+    node: str
+    language: str
+    context: dict[str, Any]
+    step: int
+    ended: bool
+
+    @classmethod
+    def of(cls, call: Call) -> CallState:
+        return cls(call.sid, call.flow, call.node, call.language, dict(call.context), call.step,
+                   call.ended_at is not None)
+
+
 def open_call(session: Session, call: Call) -> Call | None:
     """Insert a new call; None if that CallSid is already known."""
     session.add(call)
@@ -51,6 +73,95 @@ def open_call(session: Session, call: Call) -> Call | None:
         session.rollback()
         return None
     return call
+
+
+# Built once: constructing a statement costs as much as running it.
+_CALLS = Call.__table__.c
+_READ = select(_CALLS.sid, _CALLS.flow, _CALLS.node, _CALLS.language, _CALLS.context,
+               _CALLS.step, _CALLS.ended_at.is_not(None)).where(_CALLS.sid == bindparam("sid"))
+_SAVED = ("node", "context", "last_response", "ended_at")
+_TAKE_AND_SAVE = (
+    update(Call)
+    .where(_CALLS.sid == bindparam("w_sid"), _CALLS.step == bindparam("w_step"),
+           _CALLS.ended_at.is_(None))
+    .values(step=bindparam("v_step"), last_fingerprint=bindparam("v_fingerprint"),
+            updated_at=bindparam("v_now"), **{name: bindparam(f"v_{name}") for name in _SAVED})
+)
+
+
+@dataclass
+class StepHold:
+    """One request's hold on step `step` of call `sid`: read, take, save, or why not.
+
+    A step that runs no operation (most menu keys) is decided from the call
+    as read and taken by the UPDATE that saves its answer: the write lock is
+    held for that one statement. A step about to run an operation takes the
+    call first (`take`), so the operation runs at most once. Either way the
+    UPDATE matches only a call still at `step`: a request that loses the race
+    raises `Lost` having changed nothing, and `claim` then says what to answer.
+    """
+
+    session: Session
+    sid: str
+    step: int
+    fingerprint: str
+    now: datetime
+    # Where `read` and `save` run: the session's connection, or one of their own
+    # (a plain key needs no session; committed by `commit`).
+    connection: Connection | None = None
+    call: Call | None = None  # the call, once taken by this request
+    _own: bool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._own = self.connection is not None
+
+    def read(self) -> CallState | None:
+        """The call as it stands (no lock taken), or None if unknown."""
+        rows = self._run(_READ, {"sid": self.sid})
+        return CallState(*rows[0]) if rows else None
+
+    def take(self) -> Call:
+        """Move the call past this step now, for this request; `Lost` if not at it."""
+        if self.call is None:
+            self.call = take(self.session, self.sid, self.step, self.fingerprint, self.now)
+            if self.call is None:
+                raise Lost
+        return self.call
+
+    def save(self, **saved: Any) -> None:
+        """Store the step's outcome (node, context, last_response, ended_at); the caller commits.
+
+        On the call already taken, or taking the step in the same UPDATE;
+        `Lost` if another request took it first.
+        """
+        if self.call is not None:
+            for name, value in saved.items():
+                setattr(self.call, name, value)
+            return
+        params = {"w_sid": self.sid, "w_step": self.step, "v_step": self.step + 1,
+                  "v_fingerprint": self.fingerprint, "v_now": self.now,
+                  **{f"v_{name}": saved[name] for name in _SAVED}}
+        if not self._run(_TAKE_AND_SAVE, params):
+            raise Lost
+
+    def commit(self) -> None:
+        """Commit what this request did to the call."""
+        if self._own:
+            assert self.connection is not None
+            self.connection.commit()
+        else:
+            self.session.commit()
+
+    def _run(self, statement: Any, values: dict[str, Any]) -> Any:
+        if self.connection is None or self.connection.closed:
+            self.connection = self.session.connection()
+        return _prepared(statement, self.connection).run(self.connection, values)
+
+    def claim(self) -> Claimed:
+        """Take the step, or say why not: a retry (replay), stale, ended or unknown."""
+        claimed = claim_step(self.session, self.sid, self.step, self.fingerprint, self.now)
+        self.call = claimed.call if claimed.outcome is Claim.PROCEED else None
+        return claimed
 
 
 def claim_step(
@@ -82,32 +193,61 @@ def take(session: Session, sid: str, step: int, fingerprint: str, now: datetime)
     ).one_or_none()
 
 
-# Built once: constructing the statement costs as much as running it.
-_CALLS = Call.__table__.c
-_SAVED = ("node", "context", "last_response", "ended_at")
-_TAKE_AND_SAVE = (
-    update(Call)
-    .where(_CALLS.sid == bindparam("w_sid"), _CALLS.step == bindparam("w_step"),
-           _CALLS.ended_at.is_(None))
-    .values(step=bindparam("v_step"), last_fingerprint=bindparam("v_fingerprint"),
-            updated_at=bindparam("v_now"), **{name: bindparam(f"v_{name}") for name in _SAVED})
-)
+class _Prepared:
+    """A statement compiled once for a dialect, run on the DBAPI cursor of the session's
+    connection with SQLAlchemy's own type processing.
 
-
-def take_and_save(
-    session: Session, sid: str, step: int, fingerprint: str, now: datetime, **saved: Any
-) -> bool:
-    """Move the call past `step` and save its new state in one UPDATE; False if not at `step`.
-
-    For a step that ran no operation: nothing was changed before this
-    statement, so deciding first and claiming last is as safe, and holds
-    the database's write lock for one statement instead of the whole step.
-    `saved` holds node, context, last_response and ended_at.
+    The two statements of every menu key are a SELECT and an UPDATE by
+    primary key, which the database answers in microseconds; SQLAlchemy's
+    per-execution machinery around them costs ten times that. Listeners of
+    `before_cursor_execute` (the request deadline) still run.
     """
-    params = {"w_sid": sid, "w_step": step, "v_step": step + 1, "v_fingerprint": fingerprint,
-              "v_now": now, **{f"v_{name}": saved[name] for name in _SAVED}}
-    connection = session.connection()
-    return bool(_rowcount(connection.execute(_TAKE_AND_SAVE, params)))
+
+    def __init__(self, statement: Any, dialect: Any) -> None:
+        self.dialect = dialect
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.names = list(compiled.positiontup or compiled.bind_names.values())
+        self.positional = compiled.positiontup is not None
+        self.binds = compiled._bind_processors
+        columns = getattr(statement, "selected_columns", ())
+        self.results = [c.type._cached_result_processor(dialect, None) for c in columns]
+
+    def run(self, connection: Connection, values: dict[str, Any]) -> Any:
+        """The rows a SELECT returns, or the rows an UPDATE matched."""
+        params: Any
+        if self.positional:
+            params = tuple(self._bind(name, values[name]) for name in self.names)
+        else:
+            params = {name: self._bind(name, values[name]) for name in self.names}
+        if not connection.in_transaction():
+            connection.begin()  # so that the connection's commit() is the driver's
+        connection.dispatch.before_cursor_execute(connection, None, self.sql, params, None, False)
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(self.sql, params)
+            if not self.results:
+                return cursor.rowcount
+            return [tuple(p(v) if p else v for p, v in zip(self.results, row, strict=True))
+                    for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def _bind(self, name: str, value: Any) -> Any:
+        processor = self.binds.get(name)
+        return processor(value) if processor else value
+
+
+_PREPARED: dict[tuple[int, int], _Prepared] = {}
+
+
+def _prepared(statement: Any, connection: Connection) -> _Prepared:
+    dialect = connection.dialect
+    key = (id(statement), id(dialect))
+    found = _PREPARED.get(key)
+    if found is None or found.dialect is not dialect:  # an id reused by a new dialect
+        found = _PREPARED[key] = _Prepared(statement, dialect)
+    return found
 
 
 def _await_response(session: Session, call: Call) -> str | None:

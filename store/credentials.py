@@ -11,9 +11,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import bcrypt
+
+T = TypeVar("T")
+# Verification threads run at a low scheduling priority (nice 10): a menu
+# key, at normal priority, is served as soon as it arrives while bcrypt takes
+# what CPU is left. Not the lowest (19): on a shared host, checks would then
+# crawl behind every other busy process and run out of the request's time.
+VERIFIER_NICENESS = 10
 
 # The twenty most common four-digit PINs in published studies (SPEC §4.2).
 COMMON_PINS = frozenset(
@@ -45,17 +57,52 @@ def weakness(digits: str, line_number: str) -> str | None:
     return None
 
 
+def _lower_priority() -> None:
+    """Make the calling thread (a verifier) yield the CPU to every normal thread."""
+    if hasattr(os, "setpriority"):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), VERIFIER_NICENESS)
+
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+if hasattr(os, "register_at_fork"):  # a forked worker has none of its parent's threads
+    os.register_at_fork(after_in_child=_POOLS.clear)
+
+
+def verifier_pool(threads: int) -> ThreadPoolExecutor:
+    """The process's verifiers: `threads` low-priority threads serving bcrypt in arrival order."""
+    with _POOLS_LOCK:  # two first checks at once must not start two pools
+        if threads not in _POOLS:
+            _POOLS[threads] = ThreadPoolExecutor(threads, thread_name_prefix="verifier",
+                                                 initializer=_lower_priority)
+        return _POOLS[threads]
+
+
 @dataclass(frozen=True)
 class Hasher:
-    """Peppered bcrypt for codes and PINs, at a configured cost."""
+    """Peppered bcrypt for codes and PINs, at a configured cost.
+
+    With `verifiers` (threads per process), bcrypt runs on the process's
+    verifier pool at a low priority, so code and PIN checks never hold
+    up a menu key; the caller's thread waits for it. With as many verifiers
+    as request threads no check queues: all share what CPU the menus leave,
+    at equal rates, so checks of one cost finish in the order they arrived
+    and none is starved. Fewer verifiers queue the rest in arrival order.
+    """
 
     pepper: bytes
     rounds: int
+    verifiers: int = field(default=0, kw_only=True)
     _dummy: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         dummy = bcrypt.hashpw(b"no such line", bcrypt.gensalt(self.rounds))
         object.__setattr__(self, "_dummy", dummy)
+
+    def _run(self, work: Callable[..., T], *args: bytes) -> T:
+        if not self.verifiers:
+            return work(*args)
+        return verifier_pool(self.verifiers).submit(work, *args).result()
 
     def _peppered(self, purpose: str, line_number: str, digits: str) -> bytes:
         message = "\x00".join((purpose, line_number, digits)).encode()
@@ -65,12 +112,12 @@ class Hasher:
     def hash(self, purpose: str, line_number: str, digits: str) -> str:
         """The stored form of a credential."""
         peppered = self._peppered(purpose, line_number, digits)
-        return bcrypt.hashpw(peppered, bcrypt.gensalt(self.rounds)).decode()
+        return self._run(bcrypt.hashpw, peppered, bcrypt.gensalt(self.rounds)).decode()
 
     def verify(self, purpose: str, line_number: str, digits: str, stored: str | None) -> bool:
         """Check digits against a stored hash; with none, spend the same time and fail."""
         peppered = self._peppered(purpose, line_number, digits)
         if stored is None:
-            bcrypt.checkpw(peppered, self._dummy)
+            self._run(bcrypt.checkpw, peppered, self._dummy)
             return False
-        return bcrypt.checkpw(peppered, stored.encode())
+        return self._run(bcrypt.checkpw, peppered, stored.encode())

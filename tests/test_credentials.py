@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+
+import bcrypt
 import pytest
 
+from store import credentials
 from store.credentials import COMMON_PINS, Hasher, is_ascii_digits, weakness
 
 
@@ -49,3 +55,42 @@ def test_hashes_are_bound_to_line_purpose_and_pepper():
     assert not Hasher(b"other pepper", 4).verify("mailbox-code", "+33142685300", "4827", stored)
     assert not hasher.verify("mailbox-code", "+33142685300", "4827", None)
     assert stored.startswith("$2b$04$")
+
+
+
+def test_verifiers_check_on_low_priority_threads_in_arrival_order(monkeypatch):
+    hasher = Hasher(b"pepper", 4, verifiers=1)
+    stored = hasher.hash("mailbox-code", "+33142685300", "4827")
+    pool = credentials.verifier_pool(1)
+    seen: list[tuple[str, int, bytes]] = []
+    real, entered, gate = bcrypt.checkpw, threading.Event(), threading.Event()
+
+    def checkpw(password: bytes, hashed: bytes) -> bool:
+        entered.set()
+        gate.wait(5)  # hold the one verifier until every check is queued
+        seen.append((threading.current_thread().name,
+                     os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), password))
+        return real(password, hashed)
+
+    monkeypatch.setattr(credentials.bcrypt, "checkpw", checkpw)
+    codes = ["4827", "1111", "4827", "9051"]
+    results: list[bool | None] = [None] * len(codes)
+
+    def check(index: int) -> None:
+        results[index] = hasher.verify("mailbox-code", "+33142685300", codes[index], stored)
+
+    callers = [threading.Thread(target=check, args=(i,)) for i in range(len(codes))]
+    for index, caller in enumerate(callers):
+        caller.start()
+        if index == 0:
+            assert entered.wait(5)
+        while pool._work_queue.qsize() < index:  # the next arrives after this one queued
+            time.sleep(0.001)
+    gate.set()
+    for caller in callers:
+        caller.join(10)
+    assert results == [True, False, True, False]
+    assert all(name.startswith("verifier") for name, _, _ in seen)
+    assert {nice for _, nice, _ in seen} == {credentials.VERIFIER_NICENESS}
+    arrived = [hasher._peppered("mailbox-code", "+33142685300", code) for code in codes]
+    assert [password for _, _, password in seen] == arrived

@@ -6,12 +6,10 @@ import string
 
 import pytest
 
-import ivr.voice  # noqa: F401  (registers the operations of each flow)
-from ivr.steps import OPERATIONS
+from ivr.flows import FLOWS
 from menus.catalogue import CATALOGUES
 from menus.engine import MAX_REPEATS
-from menus.flow import FINAL, OPERATED, WAITING, Branch, Flow, Menu, go
-from menus.flows import FLOWS
+from menus.flow import FINAL, OPERATED, WAITING, Branch, Flow, Menu, Transfer, go
 
 
 def edges(flow: Flow, name: str) -> set[str]:
@@ -20,7 +18,7 @@ def edges(flow: Flow, name: str) -> set[str]:
 
 @pytest.fixture(params=sorted(FLOWS))
 def flow(request) -> Flow:
-    return FLOWS[request.param]
+    return FLOWS[request.param].flow
 
 
 def test_one_root_and_every_target_exists(flow):
@@ -55,10 +53,13 @@ def test_every_waiting_node_has_a_no_input_and_a_wrong_key_exit(flow):
             assert node.keys and all(k in "0123456789" and len(k) == 1 for k in node.keys)
 
 
-def test_every_operation_is_implemented_and_every_outcome_declared(flow):
-    operations = OPERATIONS[flow.name]
+def test_every_operation_and_destination_is_implemented(flow):
+    runs = FLOWS[flow.name]
+    assert runs.flow is flow
     named = {node.op for node in flow.nodes.values() if isinstance(node, OPERATED)}
-    assert named == set(operations)
+    assert named == set(runs.operations)
+    reached = {node.to for node in flow.nodes.values() if isinstance(node, Transfer)}
+    assert reached == set(runs.destinations)
 
 
 def test_every_branch_ends_somewhere_that_waits_or_hangs_up(flow):
