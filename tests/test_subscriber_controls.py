@@ -27,12 +27,9 @@ def _clock(settings, clock: Clock) -> None:
 
 
 @pytest.fixture
-def platform(app):
-    from tests.fakes import FakeTwilioHttp
-
-    app.config["TWILIO_ACCOUNT_SID"] = "AC" + "4" * 32
-    app.extensions["ivr.twilio_http"] = http = FakeTwilioHttp()
-    return http
+def platform(platform_api):
+    """The platform's REST API on loopback: deletions are recorded, nothing leaves the machine."""
+    return platform_api
 
 
 def three_messages(app, session) -> None:
