@@ -81,6 +81,8 @@ def deposit(transport: TimedTransport, lines: Lines, rng: random.Random, out: Ou
     if call.heard(_sentence("mailbox_full")):
         out.full += 1
         return
+    call.silence()  # the greeting heard out, the beep, the message, `#`
+    call.press("1")  # sent from the review
     expect(call, "goodbye")
     duplicate = list(call.recording_callbacks) if rng.random() < 0.2 else []
     call.hang_up()

@@ -22,8 +22,9 @@ from werkzeug.exceptions import HTTPException
 from ivr.database import db
 from ivr.openapi import document
 from ivr.steps import hasher, now
-from store import apikeys, codes, pins
+from store import apikeys, codes, greetings, pins
 from store.lines import DuplicateLine, InvalidNumber, add_line, find_line, to_e164
+from store.messages import message_counts
 from store.models import Line
 from store.text import InvalidText, plain_text
 
@@ -177,6 +178,11 @@ def line_state(line: Line, at: datetime) -> dict[str, Any]:
             "strikes": box.strikes,
             "locked": locked,
             "locked_since": _time(box.locked_at) if locked else None,
+            "messages": message_counts(db(), line.id),
+            "greetings": {
+                "kinds_active": greetings.kinds_active(box, at),
+                "away_until": _time(box.away_until) if greetings.away_active(box, at) else None,
+            },
         },
         "service_pin": {
             "permanent_active": pin.permanent_active,

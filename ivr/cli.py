@@ -217,12 +217,18 @@ def _platform(url: str | None) -> str | None:
     return server.rstrip("/") + "/dev/platform"
 
 
+# A caller who hears the greeting out, speaks, presses `#`, and sends from the review.
+DEPOSIT_KEYS = "- 1"
+
+
 @ivr_cli.command("call")
 @click.option("--from", "caller", required=True, help="The caller's number (From).")
 @click.option("--to", "entry", type=click.Choice(sorted(ENTRY_POINTS)), default="access",
               show_default=True, help="Which number is called.")
 @click.option("--url", help="A running server's base URL; in-process when omitted.")
-@click.option("--keys", help='Keys for each prompt in turn, e.g. "2 2 1 4827# 1"; "-" is silence.')
+@click.option("--keys", help='Keys for each prompt in turn, e.g. "2 2 1 4827# 1"; "-" is silence. '
+              'A deposit without --keys hears the greeting out, speaks, presses # and '
+              'sends ("- 1").')
 @click.option("--mailbox", help="Deposit: the line whose unanswered call is forwarded (To).")
 @click.option("--forwarded-from", help="Deposit: the ForwardedFrom the platform passes on.")
 @click.option("--speak", type=click.IntRange(0, 14400), default=5, show_default=True,
@@ -244,6 +250,8 @@ def call_command(
         raise click.ClickException(PHONE_SECRET_MISSING[platform])
     if entry == "deposit" and not (mailbox or forwarded_from):
         raise click.ClickException("a deposit call needs --mailbox NUMBER (the line called)")
+    if entry == "deposit" and keys is None:
+        keys = DEPOSIT_KEYS
     transport: Transport = HttpTransport(url) if url else FlaskTransport(current_app)
     extra = {"ForwardedFrom": forwarded_from} if forwarded_from else {}
     record = simulated_recording(speak, _platform(url))

@@ -119,11 +119,13 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_TEMP_PIN_SECONDS": (_positive, 7200),
     "IVR_TRUST_CALLER_ID": (_choice("always", "attested"), "always"),
     "IVR_SUPPORT_DIAL": (_dial_address, None),
+    "IVR_OPERATOR_DIAL": (_dial_address, None),
     "IVR_TRUSTED_PROXIES": (_non_negative, 0),
     # Voicemail
     "TWILIO_ACCOUNT_SID": (str, None),
     "IVR_MAX_MESSAGE_SECONDS": (_positive, 180),
     "IVR_MAX_MESSAGES": (_positive, 100),
+    "IVR_MIN_MESSAGE_SECONDS": (_non_negative, 2),
     "IVR_RETENTION_DAYS": (_positive, 30),
     # Customer-service console and subscriber e-mail (issue #5)
     "IVR_CONSOLE_IDLE_SECONDS": (_positive, 900),

@@ -3,7 +3,9 @@ recording status callback that stores the message.
 
 The callback URL names the mailbox (the platform signs it); the message is
 stored only if the CallSid is a deposit call to that mailbox, which still
-holds when the callback arrives after the call's `completed` status.
+holds when the callback arrives after the call's `completed` status. It is
+the one place that stores a message: the caller's review choices (urgent,
+record again) are kept apart and applied by whichever comes second.
 """
 
 from __future__ import annotations
@@ -11,15 +13,19 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app, request, url_for
+from sqlalchemy import select
 
 from ivr import media, recordings, voice
 from ivr.database import db
 from ivr.signature import signed
 from ivr.steps import StepContext, call_sid, enter
-from ivr.twiml import twiml
+from ivr.twiml import Destination, twiml
+from menus.engine import MAX_REPEATS
+from menus.flow import Transfer
+from store import greetings
 from store.lines import lookup_line, national_digits
-from store.messages import MAX_URL_LENGTH, Recording, Stored, is_full, store_message
-from store.models import Call, Line
+from store.messages import MAX_URL_LENGTH, Recording, Stored, choose, is_full, store_message
+from store.models import Call, Line, Message
 
 log = logging.getLogger(__name__)
 bp = Blueprint("deposit", __name__, url_prefix="/voice")
@@ -47,12 +53,14 @@ def recording(line_id: int) -> Response:
         return twiml("<Response/>")
     line = session.get(Line, line_id)
     assert line is not None
+    session.commit()  # end the read: storing starts with the mailbox's lock
     stored = store_message(
         session, line, found, caller=call.caller or None, received_at=call.started_at,
         max_messages=current_app.config["IVR_MAX_MESSAGES"],
+        min_seconds=current_app.config["IVR_MIN_MESSAGE_SECONDS"],
     )
     log.info("recording for line %s: %s", line_id, stored.value)
-    if stored in (Stored.FULL, Stored.EMPTY):
+    if stored in (Stored.FULL, Stored.EMPTY, Stored.SHORT, Stored.DISCARDED):
         recordings.delete_recordings([found.sid])
     return twiml("<Response/>")
 
@@ -74,6 +82,10 @@ def _recording() -> Recording | None:
 
 # -- Operations of the deposit flow (menus/deposit.py) ------------------------
 
+LEFT_SID = "left_sid"
+LEFT_URL = "left_url"
+SHORT_TRIES = "short_recordings"
+
 
 def route_deposit(c: StepContext, _digits: str | None) -> str:
     """Which greeting to play, or why no message can be left."""
@@ -85,20 +97,88 @@ def route_deposit(c: StepContext, _digits: str | None) -> str:
     c.memory["max_message_seconds"] = c.settings["IVR_MAX_MESSAGE_SECONDS"]
     c.memory["recording_callback"] = url_for("deposit.recording", line_id=line.id,
                                              _external=True)
-    c.memory["mailbox_number"] = national_digits(line.number)
     if c.settings.get("IVR_TRANSCRIBE"):
         c.memory["transcription_callback"] = url_for("transcription.transcribed",
                                                      line_id=line.id, _external=True)
-    if line.mailbox.greeting_url:
-        c.memory["greeting_url"] = media.playback_url(line.mailbox.greeting_key,
-                                                      line.mailbox.greeting_url)
-        return "personal"
-    return "standard"
+    box = line.mailbox
+    chosen = greetings.greeting(box, c.now)
+    if chosen is greetings.Greeting.AWAY:
+        c.memory["away_url"] = box.away_url
+    elif chosen is greetings.Greeting.PERSONAL:
+        c.memory["greeting_url"] = media.playback_url(box.greeting_key, box.greeting_url or "")
+    elif chosen is greetings.Greeting.NAME:
+        c.memory["name_url"] = box.name_url
+    else:
+        c.memory["mailbox_number"] = national_digits(line.number)
+    return chosen.value
 
 
-def message_left(_c: StepContext, _recording_url: str | None) -> str:
-    """The caller finished recording; the message is stored by the status callback."""
-    return "left"
+def operator_configured(c: StepContext, _digits: str | None) -> str:
+    """Whether `0` during the greeting can reach a person (IVR_OPERATOR_DIAL)."""
+    return "yes" if c.settings.get("IVR_OPERATOR_DIAL") else "no"
 
 
-OPERATIONS = {"route_deposit": route_deposit, "message_left": message_left}
+def operator(_call: Call, _node: Transfer) -> Destination | None:
+    """The operator a caller reaches with `0` during the greeting."""
+    address = current_app.config.get("IVR_OPERATOR_DIAL")
+    return Destination(address) if address else None
+
+
+def message_left(c: StepContext, recording_url: str | None) -> str:
+    """The caller finished recording: `#` opens the review, anything else sends it.
+
+    The message is stored by the status callback, whatever the caller does
+    next; a recording too short to be a message is not, and is asked again.
+    """
+    form = request.form
+    c.memory[LEFT_SID] = form.get("RecordingSid", "")[:64]
+    c.memory[LEFT_URL] = (recording_url or "")[:MAX_URL_LENGTH]
+    try:
+        seconds = int(form.get("RecordingDuration", ""))
+    except ValueError:
+        seconds = c.settings["IVR_MIN_MESSAGE_SECONDS"]  # not said: the callback decides
+    if seconds < c.settings["IVR_MIN_MESSAGE_SECONDS"]:
+        tries = c.memory[SHORT_TRIES] = c.memory.get(SHORT_TRIES, 0) + 1
+        return "short" if tries <= MAX_REPEATS else "gave_up"
+    return "review" if form.get("Digits") == "#" else "left"
+
+
+def listen_left(c: StepContext, _digits: str | None) -> str:
+    """The recording just made, from our own copy once the message has one."""
+    sid = c.memory.get(LEFT_SID, "")
+    message = c.session.scalar(select(Message).where(Message.recording_sid == sid)) \
+        if sid else None
+    if message is not None and message.line_id == c.call.line_id:
+        c.memory[LEFT_URL] = media.playback_url(message.stored_key, message.recording_url)
+    return "ready"
+
+
+def record_again(c: StepContext, _digits: str | None) -> str:
+    """Forget the recording just made (stored or not yet) and record a new one."""
+    line, sid = c.call.line, c.memory.pop(LEFT_SID, "")
+    c.memory.pop(LEFT_URL, None)
+    if line is not None and sid:
+        stored = choose(c.session, line.id, sid, c.now, discarded=True)
+        c.session.commit()
+        if stored:
+            recordings.delete_recordings([stored])
+    return "discarded"
+
+
+def mark_urgent(c: StepContext, _digits: str | None) -> str:
+    """Mark the recording just made urgent (stored or not yet); it is sent."""
+    line, sid = c.call.line, c.memory.get(LEFT_SID, "")
+    if line is not None and sid:
+        choose(c.session, line.id, sid, c.now, urgent=True)
+    return "marked"
+
+
+OPERATIONS = {
+    "route_deposit": route_deposit,
+    "operator_configured": operator_configured,
+    "message_left": message_left,
+    "listen_left": listen_left,
+    "record_again": record_again,
+    "mark_urgent": mark_urgent,
+}
+DESTINATIONS = {"operator": operator}

@@ -11,6 +11,6 @@ from menus.support import SUPPORT
 
 FLOWS: Mapping[str, PhoneFlow] = {
     ACCESS.name: PhoneFlow(ACCESS, access.OPERATIONS),
-    DEPOSIT.name: PhoneFlow(DEPOSIT, deposit.OPERATIONS),
+    DEPOSIT.name: PhoneFlow(DEPOSIT, deposit.OPERATIONS, deposit.DESTINATIONS),
     SUPPORT.name: PhoneFlow(SUPPORT, support.OPERATIONS, support.DESTINATIONS),
 }

@@ -1,4 +1,4 @@
-"""Operations of the mailbox nodes (menus/mailbox.py): listening and the greeting."""
+"""Operations of the mailbox nodes (menus/mailbox.py): listening (greetings: ivr/greetings.py)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,17 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from babel.dates import format_date, format_time
-from flask import request
 
-from ivr import media, recordings
+from ivr import greetings, media, recordings
 from ivr.steps import StepContext
 from menus.catalogue import VOICES
 from store import messages
 from store.models import Line, Message
 
+# The messages played in this call, in order, and where the subscriber is among them.
 SEEN = "messages_seen"
+AT = "message_at"
 CURRENT = "message_id"
-PENDING_SID = "pending_greeting_sid"
-PENDING_URL = "pending_greeting_url"
 
 
 def _line(c: StepContext) -> Line:
@@ -27,27 +26,72 @@ def _line(c: StepContext) -> Line:
 
 
 def count_messages(c: StepContext, _digits: str | None) -> str:
-    """Announce the counts and start listening from the first message."""
-    new, saved = messages.count_messages(c.session, _line(c).id)
-    c.values.update(new_count=new, saved_count=saved)
-    c.memory[SEEN] = []
-    return "some" if new + saved else "none"
+    """Announce the counts (how many new ones are urgent) and start from the first message."""
+    line = _line(c)
+    new, saved = messages.count_messages(c.session, line.id)
+    urgent = messages.count_urgent(c.session, line.id)
+    c.values.update(new_count=new, saved_count=saved, urgent_count=urgent)
+    c.memory[SEEN], c.memory[AT] = [], -1
+    if not new + saved:
+        return "none"
+    return "urgent" if urgent else "some"
 
 
 def next_message(c: StepContext, _digits: str | None) -> str:
-    """Play the next message's envelope and recording; it is saved once heard."""
-    line = _line(c)
-    message = messages.next_message(c.session, line.id, c.memory.get(SEEN, []))
+    """Play the message after the current one: one heard again, or the next unheard."""
+    line, seen = _line(c), c.memory.get(SEEN, [])
+    for at in range(c.memory.get(AT, -1) + 1, len(seen)):
+        message = _message(c, line, seen[at])
+        if message is not None:
+            return _play(c, line, message, at)
+    message = messages.next_message(c.session, line.id, seen)
     if message is None:
-        c.memory.pop(CURRENT, None)
-        c.memory.pop("message_url", None)
+        for name in (CURRENT, "message_url"):
+            c.memory.pop(name, None)
+        c.memory[AT] = len(seen) - 1
         return "none"
-    c.memory[SEEN] = [*c.memory.get(SEEN, []), message.id]
-    c.memory[CURRENT] = message.id
-    c.memory["message_url"] = media.playback_url(message.stored_key, message.recording_url)
-    messages.mark_heard(c.session, message.id)
+    c.memory[SEEN] = [*seen, message.id]
+    messages.mark_heard(c.session, message.id)  # it is saved once heard
+    return _play(c, line, message, len(seen))
+
+
+def previous_message(c: StepContext, _digits: str | None) -> str:
+    """Play the message before the current one, if any is left."""
+    line, seen = _line(c), c.memory.get(SEEN, [])
+    for at in range(c.memory.get(AT, 0) - 1, -1, -1):
+        message = _message(c, line, seen[at])
+        if message is not None:
+            return _play(c, line, message, at)
+    return "first"
+
+
+def current_message(c: StepContext, _digits: str | None) -> str:
+    """The envelope of the message being heard, again."""
+    line = _line(c)
+    message = _message(c, line, c.memory.get(CURRENT))
+    if message is None:
+        return "unknown"
     c.values.update(_envelope(line, message))
-    return "known" if c.values.get("caller") else "unknown"
+    return _kind(c, message)
+
+
+def _message(c: StepContext, line: Line, message_id: int | None) -> Message | None:
+    """One of the line's messages, if it is still there."""
+    message = c.session.get(Message, message_id) if message_id is not None else None
+    return message if message is not None and message.line_id == line.id else None
+
+
+def _play(c: StepContext, line: Line, message: Message, at: int) -> str:
+    """Make `message` the current one: its envelope, its recording."""
+    c.memory[AT], c.memory[CURRENT] = at, message.id
+    c.memory["message_url"] = media.playback_url(message.stored_key, message.recording_url)
+    c.values.update(_envelope(line, message))
+    return _kind(c, message)
+
+
+def _kind(c: StepContext, message: Message) -> str:
+    known = "known" if c.values.get("caller") else "unknown"
+    return f"urgent_{known}" if message.urgent else known
 
 
 def _envelope(line: Line, message: Message) -> dict[str, str]:
@@ -79,6 +123,10 @@ def delete_message(c: StepContext, _digits: str | None) -> str:
     """Delete the message just heard, here and on the platform."""
     message_id = c.memory.pop(CURRENT, None)
     c.memory.pop("message_url", None)
+    seen, at = c.memory.get(SEEN, []), c.memory.get(AT, -1)
+    if message_id in seen:  # the next one is the one after it
+        c.memory[SEEN] = [m for m in seen if m != message_id]
+        c.memory[AT] = at - 1
     if message_id is not None:
         sid = messages.delete_message(c.session, _line(c).id, message_id)
         c.session.commit()
@@ -87,42 +135,11 @@ def delete_message(c: StepContext, _digits: str | None) -> str:
     return "deleted"
 
 
-def hold_greeting(c: StepContext, url: str | None) -> str:
-    """Keep a new greeting in the call until the subscriber confirms it."""
-    old = c.memory.get(PENDING_SID)
-    if old:
-        recordings.delete_recordings([old])
-    c.memory[PENDING_SID] = request.form.get("RecordingSid", "")[:64]
-    c.memory[PENDING_URL] = (url or "")[: messages.MAX_URL_LENGTH]
-    return "held"
-
-
-def keep_greeting(c: StepContext, _digits: str | None) -> str:
-    """Make the greeting just heard the mailbox's greeting."""
-    sid, url = c.memory.pop(PENDING_SID, None), c.memory.pop(PENDING_URL, None)
-    if not sid or not url:
-        return "none"
-    replaced = messages.set_greeting(_line(c).mailbox, messages.Recording(sid, url, 0))
-    c.session.commit()
-    if replaced:
-        recordings.delete_recordings([replaced])
-    return "saved"
-
-
-def standard_greeting(c: StepContext, _digits: str | None) -> str:
-    """Go back to the standard greeting."""
-    replaced = messages.set_greeting(_line(c).mailbox, None)
-    c.session.commit()
-    if replaced:
-        recordings.delete_recordings([replaced])
-    return "saved"
-
-
 OPERATIONS = {
     "count_messages": count_messages,
     "next_message": next_message,
+    "previous_message": previous_message,
+    "current_message": current_message,
     "delete_message": delete_message,
-    "hold_greeting": hold_greeting,
-    "keep_greeting": keep_greeting,
-    "standard_greeting": standard_greeting,
+    **greetings.OPERATIONS,
 }

@@ -133,12 +133,32 @@ SCHEMAS: dict[str, Any] = {
             },
             "mailbox": {
                 "type": "object",
-                "required": ["code_set", "strikes", "locked", "locked_since"],
+                "required": ["code_set", "strikes", "locked", "locked_since", "messages",
+                             "greetings"],
                 "properties": {
                     "code_set": {"type": "boolean"},
                     "strikes": {"type": "integer", "minimum": 0},
                     "locked": {"type": "boolean"},
                     "locked_since": DATE_TIME_OR_NULL,
+                    "messages": {
+                        "type": "object",
+                        "required": ["new", "saved", "urgent"],
+                        "properties": {
+                            "new": {"type": "integer", "minimum": 0},
+                            "saved": {"type": "integer", "minimum": 0},
+                            "urgent": {"type": "integer", "minimum": 0,
+                                       "description": "new messages marked urgent"},
+                        },
+                    },
+                    "greetings": {
+                        "type": "object",
+                        "required": ["kinds_active", "away_until"],
+                        "properties": {
+                            "kinds_active": {"type": "array", "items": {
+                                "type": "string", "enum": ["personal", "name", "away"]}},
+                            "away_until": DATE_TIME_OR_NULL,
+                        },
+                    },
                 },
             },
             "service_pin": {

@@ -272,9 +272,10 @@ class PhoneCall:
 
 
 def simulated_recording(
-    seconds: int = 5, platform: str | None = None
+    seconds: int = 5, platform: str | None = None, *, finish: str = "#"
 ) -> Callable[[PhoneCall, ET.Element], dict[str, str]]:
-    """A caller who speaks for `seconds` (capped by maxLength) then presses `#`.
+    """A caller who speaks for `seconds` (capped by maxLength) then presses `finish`
+    ("#"; "" for silence until the recording times out).
 
     The recording's URL is where the call's platform keeps it, or, given a
     `platform` base URL (the dev server's own, in development), in Twilio's
@@ -288,8 +289,8 @@ def simulated_recording(
         sid = call.side.recording_sid()
         url = call.side.recording_url(sid) if platform is None \
             else f"{platform}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
-        return {"RecordingSid": sid, "RecordingUrl": url,
-                "RecordingDuration": str(length), "Digits": "#"}
+        form = {"RecordingSid": sid, "RecordingUrl": url, "RecordingDuration": str(length)}
+        return {**form, "Digits": finish} if finish else form
 
     return record
 

@@ -20,6 +20,8 @@ MENU_TIMEOUT = 6
 ENTRY_TIMEOUT = 8
 # Seconds of silence that end a recording.
 RECORD_TIMEOUT = 5
+# Seconds a menu that leads somewhere on silence (a greeting) waits after its prompts.
+SILENCE_TIMEOUT = 1
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,10 @@ def _build(
     if isinstance(node, Record):
         return _record(node, turn, language, values, action)
     if isinstance(node, Menu):
-        gather = Gather(input="dtmf", num_digits=1, timeout=MENU_TIMEOUT,
-                        action=action, method="POST")
+        # A menu taking `#` as a key has no key that ends its input.
+        gather = Gather(input="dtmf", num_digits=1, action=action, method="POST",
+                        timeout=MENU_TIMEOUT if node.silence is None else SILENCE_TIMEOUT,
+                        finish_on_key="" if "#" in node.keys else None)
     elif isinstance(node, Entry):
         gather = Gather(input="dtmf", finish_on_key="#", timeout=ENTRY_TIMEOUT,
                         action=action, method="POST")

@@ -9,7 +9,7 @@ limit across calls (store/callers.py).
 """
 
 from menus.flow import Branch, End, Entry, Flow, Go, Menu
-from menus.mailbox import GREETING, LISTENING
+from menus.mailbox import ENTRY, GREETING, LISTENING
 
 ACCESS = Flow.of(
     "access",
@@ -18,13 +18,13 @@ ACCESS = Flow.of(
     "not_understood",
     # Who is calling: the fixed line (asked for the code or not) or anyone else.
     Branch("access", op="route_access", outcomes={
-        "home": "main",
+        "home": "mailbox",
         "ask_code": "home_login",
         "locked": "locked",
         "remote": "remote_line",
     }),
     Entry("home_login", say=("enter_code",), op="check_code", back="home_login", outcomes={
-        "right": "main",
+        "right": "mailbox",
         "wrong": Go("home_login", say=("wrong_code",)),
         "length": Go("home_login", say=("code_length",)),
         "locked": "locked",
@@ -37,7 +37,7 @@ ACCESS = Flow.of(
         "locked": "locked",
     }),
     Entry("remote_login", say=("enter_code",), op="check_code", back="remote_line", outcomes={
-        "right": "main",
+        "right": "mailbox",
         "wrong": Go("remote_login", say=("wrong_code",)),
         "length": Go("remote_login", say=("code_length",)),
         "locked": "locked",
@@ -45,6 +45,7 @@ ACCESS = Flow.of(
         "refused": "locked",
     }),
     # The mailbox.
+    *ENTRY,
     Menu("main", say=("main_menu",), back="main", keys={
         "1": "listen",
         "2": "customise",

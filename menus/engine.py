@@ -46,6 +46,8 @@ def answer(flow: Flow, at: str, digits: str | None, repeats: int, run: Run) -> T
         return follow(flow, go(node.outcomes[run(node.op, digits)]), run)
     if not isinstance(node, WAITING):
         raise ValueError(f"{flow.name}.{at} does not wait for keys")
+    if not digits and isinstance(node, Menu) and node.silence is not None:
+        return follow(flow, go(node.silence), run)
     if not digits:
         return _repeat(flow, node.name, repeats, ())
     if digits == BACK_KEY:

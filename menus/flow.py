@@ -41,16 +41,25 @@ def go(target: str | Go) -> Go:
 
 @dataclass(frozen=True)
 class Menu:
-    """Says its prompts and waits for one key; `*` goes `back`."""
+    """Says its prompts and waits for one key; `*` goes `back`.
+
+    Keys act while the prompts are said (a recording too): the caller need
+    not wait for the end. `#` may be one of the keys. Silence repeats the
+    menu, unless `silence` names where it leads (a greeting: to the beep),
+    and then the menu waits only a moment after its prompts.
+    """
 
     name: str
     say: tuple[Prompt, ...]
     keys: Mapping[str, str | Go]
     back: str
+    silence: str | Go | None = None
 
     def targets(self) -> Iterator[Go]:
         yield from (go(t) for t in self.keys.values())
         yield Go(self.back)
+        if self.silence is not None:
+            yield go(self.silence)
 
 
 @dataclass(frozen=True)

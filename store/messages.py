@@ -2,6 +2,9 @@
 
 A message is stored once per recording (its SID is unique), from the
 platform's recording status callback, which may arrive after the call ended.
+What the caller chose at the review (urgent, record again) is kept as a
+`CallerChoice` and applied whichever of the two comes second: both take the
+mailbox's row lock first.
 Deleting a message here does not touch the platform: the caller of
 `delete_message` and `purge_messages` deletes the recordings they return.
 """
@@ -13,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from store import jobs
-from store.models import Line, Mailbox, Message, utcnow
+from store.models import CallerChoice, Line, Mailbox, Message, utcnow
 
 MAX_URL_LENGTH = 512
 
@@ -29,6 +32,8 @@ class Stored(enum.Enum):
     STORED = "stored"
     DUPLICATE = "duplicate"
     EMPTY = "empty"
+    SHORT = "short"
+    DISCARDED = "discarded"
     FULL = "full"
 
 
@@ -51,6 +56,18 @@ def count_messages(session: Session, line_id: int) -> tuple[int, int]:
     return counts.get(False, 0), counts.get(True, 0)
 
 
+def count_urgent(session: Session, line_id: int) -> int:
+    """New messages marked urgent by their caller."""
+    return int(session.scalar(select(func.count()).where(
+        Message.line_id == line_id, Message.urgent.is_(True), Message.heard.is_(False))) or 0)
+
+
+def message_counts(session: Session, line_id: int) -> dict[str, int]:
+    """New, saved and urgent (new) messages, as the console and the API show them."""
+    new, saved = count_messages(session, line_id)
+    return {"new": new, "saved": saved, "urgent": count_urgent(session, line_id)}
+
+
 def is_full(session: Session, line_id: int, max_messages: int) -> bool:
     """Whether the mailbox holds as many messages as it may."""
     return sum(count_messages(session, line_id)) >= max_messages
@@ -64,20 +81,33 @@ def store_message(
     caller: str | None,
     received_at: datetime,
     max_messages: int,
+    min_seconds: int = 1,
 ) -> Stored:
-    """Store a new message, unless empty, already stored, or the mailbox is full.
+    """Store a new message, unless empty, shorter than `min_seconds`, recorded again by
+    its caller, already stored, or the mailbox is full; marked urgent if the caller chose so.
 
-    Commits (a concurrent duplicate is caught by the unique SID).
+    Starts its own transaction with the mailbox's lock and commits (a
+    concurrent duplicate is caught by the unique SID).
     """
     if recording.duration <= 0 or not recording.url:
         return Stored.EMPTY
+    if recording.duration < min_seconds:
+        return Stored.SHORT
+    lock_mailbox(session, line.id)
+    choice = session.get(CallerChoice, recording.sid, populate_existing=True)
+    if choice is not None and choice.discarded:
+        session.rollback()
+        return Stored.DISCARDED
     if session.scalar(select(Message.id).where(Message.recording_sid == recording.sid)):
+        session.rollback()
         return Stored.DUPLICATE
     if is_full(session, line.id, max_messages):
+        session.rollback()
         return Stored.FULL
     message = Message(line_id=line.id, caller=caller, received_at=received_at,
                       duration=recording.duration, recording_sid=recording.sid,
-                      recording_url=recording.url, heard=False)
+                      recording_url=recording.url, heard=False,
+                      urgent=bool(choice and choice.urgent))
     session.add(message)
     # Copied into the operator's store by a job queued with the message, never without it.
     jobs.enqueue(session, jobs.FETCH_MESSAGE, recording.sid, utcnow())
@@ -89,12 +119,44 @@ def store_message(
     return Stored.STORED
 
 
+def lock_mailbox(session: Session, line_id: int) -> None:
+    """Take the mailbox's row lock for the rest of the transaction (a write on SQLite)."""
+    session.execute(update(Mailbox).where(Mailbox.line_id == line_id)
+                    .values(strikes=Mailbox.strikes),
+                    execution_options={"synchronize_session": False})
+
+
+def choose(session: Session, line_id: int, recording_sid: str, now: datetime, *,
+           urgent: bool = False, discarded: bool = False) -> str | None:
+    """Record the caller's choice for a recording and apply it if already stored.
+
+    Returns the recording SID when a stored message was deleted (recorded
+    again), for the platform copy to be deleted. The caller commits.
+    """
+    lock_mailbox(session, line_id)
+    choice = session.get(CallerChoice, recording_sid, populate_existing=True)
+    if choice is None:
+        choice = CallerChoice(recording_sid=recording_sid, line_id=line_id)
+        session.add(choice)
+    elif choice.line_id != line_id:
+        return None
+    choice.urgent, choice.discarded, choice.chosen_at = urgent, discarded, now
+    message = session.scalars(select(Message).where(
+        Message.recording_sid == recording_sid, Message.line_id == line_id)).first()
+    if message is None:
+        return None
+    if discarded:
+        return delete_message(session, line_id, message.id)
+    message.urgent = urgent
+    return None
+
+
 def next_message(session: Session, line_id: int, skip: Sequence[int]) -> Message | None:
-    """The next message to play: new ones first, oldest first, leaving out `skip`."""
+    """The next message to play: new ones first, urgent first, oldest first, leaving out `skip`."""
     return session.scalars(
         select(Message)
         .where(Message.line_id == line_id, Message.id.not_in(list(skip)))
-        .order_by(Message.heard, Message.received_at, Message.id)
+        .order_by(Message.heard, Message.urgent.desc(), Message.received_at, Message.id)
         .limit(1)
     ).first()
 
@@ -136,6 +198,8 @@ def purge_messages(session: Session, now: datetime, older_than: timedelta) -> Pu
     rows = session.execute(select(Message.recording_sid, Message.stored_key, Message.line_id)
                            .where(Message.received_at < cutoff)).all()
     session.execute(delete(Message).where(Message.received_at < cutoff),
+                    execution_options={"synchronize_session": False})
+    session.execute(delete(CallerChoice).where(CallerChoice.chosen_at < cutoff),
                     execution_options={"synchronize_session": False})
     for row in rows:
         _drop_copy(session, row.stored_key)

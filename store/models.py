@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -97,6 +98,13 @@ class Mailbox(Base):
     greeting_url: Mapped[str | None] = mapped_column(String(512))
     # Where our own copy of the greeting is (store key), once copied.
     greeting_key: Mapped[str | None] = mapped_column(String(256))
+    # The subscriber's recorded name, said in the standard greeting instead of the digits.
+    name_sid: Mapped[str | None] = mapped_column(String(64))
+    name_url: Mapped[str | None] = mapped_column(String(512))
+    # A temporary greeting, said instead of the others until `away_until` (then it expires).
+    away_sid: Mapped[str | None] = mapped_column(String(64))
+    away_url: Mapped[str | None] = mapped_column(String(512))
+    away_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     line: Mapped[Line] = relationship(back_populates="mailbox")
 
@@ -182,8 +190,9 @@ class SupportCall(Base):
 class Message(Base):
     """A voicemail message: who left it, when, and where the platform keeps the recording.
 
-    `heard` turns a new message into a saved one. The recording's SID is
-    unique, so a status callback delivered twice stores one message.
+    `heard` turns a new message into a saved one; `urgent` ones are played
+    first. The recording's SID is unique, so a status callback delivered
+    twice stores one message.
     """
 
     __tablename__ = "messages"
@@ -202,6 +211,24 @@ class Message(Base):
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The platform's transcription (IVR_TRANSCRIBE); "" when it failed or was empty.
     transcript: Mapped[str | None] = mapped_column(Text)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class CallerChoice(Base):
+    """What a caller chose at the review of a recording: urgent, or recorded again.
+
+    Kept apart from the call's state (emptied when the call ends), because
+    the recording's status callback, the one place that stores a message,
+    often arrives after the call ended and must still apply the choice.
+    """
+
+    __tablename__ = "caller_choices"
+
+    recording_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"), index=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    discarded: Mapped[bool] = mapped_column(Boolean, default=False)
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class PhantomStrikes(Base):

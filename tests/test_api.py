@@ -111,7 +111,9 @@ def test_provision_a_line(client, session, auth):
     state = answer.get_json()
     assert (state["number"], state["customer_number"], state["language"]) == (HOME, CUSTOMER, "fr")
     assert state["mailbox"] == {"code_set": False, "strikes": 0, "locked": False,
-                                "locked_since": None}
+                                "locked_since": None,
+                                "messages": {"new": 0, "saved": 0, "urgent": 0},
+                                "greetings": {"kinds_active": [], "away_until": None}}
     assert state["service_pin"]["kinds_active"] == []
     line = session.scalars(select(Line)).one()
     assert (line.number, line.email) == (HOME, "sub@example.com")

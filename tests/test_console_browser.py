@@ -22,11 +22,12 @@ import pytest
 
 from ivr.phone import HttpTransport, PhoneCall
 from menus.catalogue import sentence
-from store import advisers
+from store import advisers, greetings
 from store.credentials import Hasher
 from store.db import make_engine, make_session_factory
 from store.lines import add_line
-from store.models import SupportCall, utcnow
+from store.messages import Recording, set_greeting
+from store.models import Message, SupportCall, utcnow
 from tests.conftest import AUTH_TOKEN, HOME, MOBILE
 from tests.server import ROOT, environment, gunicorn
 
@@ -51,6 +52,18 @@ def _seed(url: str) -> None:
                         email="subscriber@example.com")
         other = add_line(session, "+33145678901", region="FR", language="fr")
         now = utcnow()
+        # Greetings and messages, for the line page (never their audio).
+        recorded = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/"
+        set_greeting(line.mailbox, Recording("REgreet", recorded + "REgreet", 0))
+        greetings.set_name(line.mailbox, Recording("REname", recorded + "REname", 0))
+        session.add_all([
+            Message(line_id=line.id, caller=MOBILE, received_at=now - timedelta(hours=2),
+                    duration=12, recording_sid="REurgent", recording_url=recorded + "REurgent",
+                    heard=False, urgent=True),
+            Message(line_id=line.id, caller=None, received_at=now - timedelta(days=1),
+                    duration=30, recording_sid="REsaved", recording_url=recorded + "REsaved",
+                    heard=True),
+        ])
         session.add_all([
             SupportCall(sid="CA" + "1" * 32, line_id=other.id, caller="+33145678901",
                         verified_by="permanent", verified_at=now - timedelta(minutes=41),
@@ -196,6 +209,8 @@ def test_adviser_resets_a_locked_mailbox_by_keyboard(served, browser, shots):
     expect(page).to_have_url(f"{base}/console/lines/{HOME}")
     expect(page.locator("#mailbox-status")).to_have_text("Locked")
     expect(page.locator("#strikes")).to_have_text("3 of 3")
+    expect(page.locator("#messages")).to_have_text("1 new (1 urgent), 1 saved")
+    expect(page.locator("#greetings")).to_have_text("Personal, Name")
     shots(page, "line-locked")
     reason = page.get_by_label("Reason")
     reason.focus()

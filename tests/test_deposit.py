@@ -15,11 +15,15 @@ OTHER = "+33145000000"
 GREETING_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/REgreet"
 
 
-def leave_message(app, to=HOME, caller=MOBILE, seconds=7, **extra) -> PhoneCall:
-    """A caller forwarded to the mailbox who speaks for `seconds`, then hangs up."""
+def leave_message(app, to=HOME, caller=MOBILE, seconds=7, finish="#", **extra) -> PhoneCall:
+    """A caller forwarded to the mailbox who hears the greeting out, speaks for `seconds`
+    and presses `finish` (`#`: the review follows; "": silence, the message is sent)."""
     call = PhoneCall(CheckedTransport(app), AUTH_TOKEN, caller=caller, called=to, extra=extra,
-                     recording=simulated_recording(seconds))
-    return call.dial("/voice/deposit")
+                     recording=simulated_recording(seconds, finish=finish))
+    call.dial("/voice/deposit")
+    if call.waiting is not None:
+        call.silence()  # the greeting said to its end: the beep
+    return call
 
 
 def stored(session) -> list[Message]:
@@ -34,7 +38,7 @@ def record_of(call: PhoneCall):
 @pytest.mark.parametrize("language", ["en", "fr", "de"])
 def test_standard_greeting_reads_the_line_in_national_form(app, session, make_line, language):
     make_line(language=language)
-    call = leave_message(app)
+    call = leave_message(app, finish="")
     assert call.said[0] == sentence(language, "standard_greeting",
                                     {"mailbox_number": "0142685300"})
     assert call.said[1:] == [sentence(language, "message_recorded"),
@@ -48,7 +52,7 @@ def test_standard_greeting_reads_the_line_in_national_form(app, session, make_li
 
 def test_english_standard_greeting_is_the_reference_sentence(app, make_line):
     make_line()
-    assert leave_message(app).said[0] == (
+    assert leave_message(app, finish="").said[0] == (
         "You have reached the voicemail of 0, 1, 4, 2, 6, 8, 5, 3, 0, 0. "
         "Please leave a message after the tone.")
 
@@ -87,12 +91,12 @@ def test_an_empty_recording_stores_nothing(app, session, make_line):
     assert stored(session) == []
 
 
-def test_silence_repeats_the_greeting_then_goodbye(app, session, make_line):
+def test_silence_repeats_the_beep_then_goodbye(app, session, make_line):
     make_line()
     call = leave_message(app, seconds=0)
-    assert call.said.count(sentence("en", "standard_greeting",
-                                    {"mailbox_number": "0142685300"})) == 4
-    assert call.last_said == sentence("en", "goodbye") and call.ended
+    assert call.said == [sentence("en", "standard_greeting", {"mailbox_number": "0142685300"}),
+                         sentence("en", "goodbye")] and call.ended
+    assert sum(d.find("Record") is not None for d in call.documents) == 4
     assert stored(session) == []
 
 
@@ -175,7 +179,7 @@ def make_line_in(app) -> None:
 def test_console_phone_leaves_a_message(runner, session, make_line):
     make_line()
     result = runner.invoke(args=["ivr", "call", "--from", MOBILE, "--to", "deposit",
-                                 "--mailbox", "01 42 68 53 00", "--speak", "9"])
+                                 "--mailbox", "01 42 68 53 00", "--speak", "9", "--keys", "- 1"])
     assert result.exit_code == 0, result.output
     assert sentence("en", "message_recorded") in result.output
     [message] = stored(session)

@@ -50,7 +50,7 @@ def test_every_waiting_node_has_a_no_input_and_a_wrong_key_exit(flow):
             assert node.back in flow.nodes, node.name
             assert node.say, node.name
         if isinstance(node, Menu):
-            assert node.keys and all(k in "0123456789" and len(k) == 1 for k in node.keys)
+            assert node.keys and all(k in "0123456789#" and len(k) == 1 for k in node.keys)
 
 
 def test_every_operation_and_destination_is_implemented(flow):

@@ -35,6 +35,11 @@ def messages(session) -> list[Message]:
     return list(session.scalars(select(Message).order_by(Message.id)))
 
 
+def options(language: str = "en") -> list[str]:
+    """The message options: the reference sentence, then the keys added after it."""
+    return [sentence(language, "message_options"), sentence(language, "message_more_options")]
+
+
 def play(sid: str) -> str:
     return f"[recording https://api.example/Recordings/{sid}]"
 
@@ -82,7 +87,7 @@ def test_envelope_in_the_line_language_and_time_zone(app, session, make_line, ph
     make_line(language=language)
     add_message(app, session)
     call = phone(HOME).press("1")
-    assert call.said[2:5] == [envelope, play("RE1"), sentence(language, "message_options")]
+    assert call.said[2:] == [envelope, play("RE1"), *options(language)]
 
 
 def test_envelope_in_another_time_zone(app, session, make_line, phone):
@@ -115,9 +120,9 @@ def test_replay_keep_delete_and_the_end(app, session, make_line, phone, platform
     assert call.said[3] == play("REnew")  # new messages first
     assert [m.heard for m in messages(session)] == [True, True]  # heard is saved
     call.press("1")
-    assert call.said[-2:] == [play("REnew"), sentence("en", "message_options")]
+    assert call.said[-3:] == [play("REnew"), *options()]
     call.press("2")
-    assert call.said[-2:] == [play("REold"), sentence("en", "message_options")]
+    assert call.said[-3:] == [play("REold"), *options()]
     call.press("3")
     assert call.said[-3:] == [sentence("en", "message_deleted"),
                               sentence("en", "no_more_messages"), sentence("en", "main_menu")]
@@ -157,7 +162,7 @@ def test_listening_remotely(app, session, make_line, phone):
     give_code(app, session)
     add_message(app, session)
     call = phone(MOBILE).press("0142685300#").press("4827#").press("1")
-    assert call.said[-2:] == [play("RE1"), sentence("en", "message_options")]
+    assert call.said[-3:] == [play("RE1"), *options()]
 
 
 def mailbox(session) -> Mailbox:
@@ -168,7 +173,8 @@ def mailbox(session) -> Mailbox:
 def test_record_hear_rerecord_and_keep_a_greeting(app, session, make_line, phone, platform):
     make_line()
     call = phone(HOME).press("2").press("1")
-    assert call.last_said == sentence("en", "greeting_menu")
+    assert call.said[-2:] == [sentence("en", "greeting_menu"),
+                              sentence("en", "greeting_more_options")]
     call.recording = simulated_recording(4)
     call.press("1")
     first = call.said[-2]

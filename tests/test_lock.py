@@ -234,7 +234,7 @@ def test_locked_then_reset_then_a_new_code_from_the_fixed_line(app, session, mak
     assert call.said[-2:] == [EN["saved"], EN["customise_menu"]]
     assert code_matches(app, session, "5190")
     remote = phone(MOBILE).press("0142685300#").press("5190#").press("1")
-    assert remote.said[-4] == "You have 1 new message and 0 saved messages."
+    assert remote.said[-5] == "You have 1 new message and 0 saved messages."
 
 
 def test_reset_after_a_verified_support_call_needs_no_override(app, session, make_line,

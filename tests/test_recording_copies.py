@@ -73,7 +73,8 @@ def leave_message(app, platform, sid="RE" + "a" * 32, seconds=9) -> PhoneCall:
 
     call = PhoneCall(CheckedTransport(app), AUTH_TOKEN, caller=MOBILE, called=HOME,
                      recording=record)
-    return call.dial("/voice/deposit").hang_up()
+    call.dial("/voice/deposit").silence()  # the greeting heard out, the message, `#`
+    return call.hang_up()  # at the review: sent
 
 
 def message(session) -> Message:

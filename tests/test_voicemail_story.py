@@ -46,4 +46,4 @@ def test_deposit_listen_lock_reset_and_a_new_code(app, session, make_line, phone
     assert new.said[-2] == sentence("en", "saved")
     assert code_matches(app, session, "5190")
     back = phone(MOBILE).press("0142685300#").press("5190#").press("1")
-    assert back.said[-4] == "You have 0 new messages and 1 saved message."
+    assert back.said[-5] == "You have 0 new messages and 1 saved message."

@@ -11,10 +11,10 @@ from werkzeug.wrappers import Response
 from ivr.console import actor, bp, now, pins
 from ivr.console.forms import ResetForm, SearchForm
 from ivr.database import db
-from store import codes
+from store import codes, greetings
 from store import pins as store_pins
 from store.lines import find_line, lookup_line
-from store.messages import count_messages
+from store.messages import message_counts
 from store.models import Line, SupportCall
 from store.resets import ResetRefused, reset_mailbox
 
@@ -73,11 +73,6 @@ def _line(number: str) -> Line:
     return line
 
 
-def message_counts(line: Line) -> tuple[int, int]:
-    """New and saved messages in the line's mailbox."""
-    return count_messages(db(), line.id)
-
-
 def mailbox_view(line: Line) -> dict[str, Any]:
     """What the page says about the mailbox; never the code."""
     mailbox = line.mailbox
@@ -90,7 +85,9 @@ def mailbox_view(line: Line) -> dict[str, Any]:
         "locked_at": mailbox.locked_at,
         "ask_on_fixed_line": mailbox.ask_code_on_fixed_line,
         "code_changed_at": mailbox.code_changed_at,
-        "messages": message_counts(line),
+        "messages": message_counts(db(), line.id),
+        "greetings": greetings.kinds_active(mailbox, now()),
+        "away_until": mailbox.away_until if greetings.away_active(mailbox, now()) else None,
     }
 
 

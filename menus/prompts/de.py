@@ -66,6 +66,44 @@ PROMPTS = {
     "und drücken Sie dann die Rautetaste.",
     "greeting_review": "Um diese Ansage zu behalten, drücken Sie die 1. "
     "Um sie neu aufzunehmen, drücken Sie die 2.",
+    # Voicemail: the caller's controls (issue 13)
+    "greeting_name_before": "Sie sind mit der Mailbox von",
+    "greeting_name_after": "verbunden. Bitte hinterlassen Sie eine Nachricht "
+    "nach dem Signalton.",
+    "connect_operator": "Bitte bleiben Sie am Apparat, wir verbinden Sie.",
+    "message_too_short": "Ihre Nachricht ist zu kurz. Bitte sprechen Sie nach dem Signalton.",
+    "review_options": "Um Ihre Nachricht zu senden, drücken Sie die 1. Um sie anzuhören, "
+    "drücken Sie die 2. Um sie neu aufzunehmen, drücken Sie die 3. Um sie als dringend "
+    "zu markieren und zu senden, drücken Sie die 4.",
+    "record_again": "Bitte sprechen Sie Ihre Nachricht nach dem Signalton.",
+    "marked_urgent": "Ihre Nachricht ist als dringend markiert.",
+    # Voicemail: the subscriber's controls (issue 13)
+    "urgent_count": "{urgent_count:plural=urgent_messages}",
+    "urgent_messages_one": "Davon ist {count} dringend.",
+    "urgent_messages_other": "Davon sind {count} dringend.",
+    "urgent_message": "Dringend.",
+    "message_more_options": "Für die vorherige Nachricht drücken Sie die 4. Um die Angaben "
+    "zur Nachricht noch einmal zu hören, drücken Sie die 5. Um direkt zu dieser Auswahl "
+    "zu springen, drücken Sie die Rautetaste. Um sie noch einmal zu hören, drücken Sie die 0.",
+    "no_previous_message": "Dies ist Ihre erste Nachricht.",
+    "greeting_more_options": "Um Ihren Namen aufzunehmen, drücken Sie die 3. "
+    "Für eine Abwesenheitsansage drücken Sie die 4.",
+    "name_record": "Bitte sprechen Sie Ihren Namen nach dem Signalton "
+    "und drücken Sie dann die Rautetaste.",
+    "name_review": "Um diesen Namen zu behalten, drücken Sie die 1. "
+    "Um ihn neu aufzunehmen, drücken Sie die 2.",
+    "away_is_on": "Ihre Abwesenheitsansage ist bis {away_until} eingeschaltet.",
+    "away_on_options": "Um sie auszuschalten, drücken Sie die 1. "
+    "Um eine neue aufzunehmen, drücken Sie die 2.",
+    "away_date": "Bitte geben Sie den letzten Tag Ihrer Abwesenheit ein: zwei Ziffern für "
+    "den Tag, zwei für den Monat, dann die Rautetaste.",
+    "away_date_invalid": "Dieses Datum ist nicht gültig. Es muss innerhalb des kommenden "
+    "Jahres liegen.",
+    "away_record": "Bitte sprechen Sie Ihre Abwesenheitsansage nach dem Signalton "
+    "und drücken Sie dann die Rautetaste.",
+    "away_review": "Um diese Abwesenheitsansage zu behalten, drücken Sie die 1. "
+    "Um sie neu aufzunehmen, drücken Sie die 2.",
+    "away_reminder": "Ihre Abwesenheitsansage ist bis {away_until} eingeschaltet.",
     # Support line: service PIN (SPEC §4.4)
     "enter_service_pin": "Bitte geben Sie Ihre Service-PIN ein, gefolgt von der Rautetaste.",
     "enter_customer_number": "Bitte geben Sie Ihre Kundennummer ein, "

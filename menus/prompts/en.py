@@ -60,6 +60,35 @@ PROMPTS = {
     "To go back to the standard greeting, press 2.",
     "greeting_record": "Please record your greeting after the tone, then press the hash key.",
     "greeting_review": "To keep this greeting, press 1. To record it again, press 2.",
+    # Voicemail: the caller's controls (issue 13)
+    "greeting_name_before": "You have reached the voicemail of",
+    "greeting_name_after": "Please leave a message after the tone.",
+    "connect_operator": "Please hold, we are putting you through.",
+    "message_too_short": "Your message is too short. Please speak after the tone.",
+    "review_options": "To send your message, press 1. To listen to it, press 2. "
+    "To record it again, press 3. To mark it urgent and send it, press 4.",
+    "record_again": "Please record your message after the tone.",
+    "marked_urgent": "Your message is marked urgent.",
+    # Voicemail: the subscriber's controls (issue 13)
+    "urgent_count": "{urgent_count:plural=urgent_messages}",
+    "urgent_messages_one": "{count} of them is urgent.",
+    "urgent_messages_other": "{count} of them are urgent.",
+    "urgent_message": "Urgent.",
+    "message_more_options": "For the previous message, press 4. To hear its envelope again, "
+    "press 5. To skip to these options, press the hash key. To hear them again, press 0.",
+    "no_previous_message": "This is your first message.",
+    "greeting_more_options": "To record your name, press 3. For an away greeting, press 4.",
+    "name_record": "Please say your name after the tone, then press the hash key.",
+    "name_review": "To keep this name, press 1. To record it again, press 2.",
+    "away_is_on": "Your away greeting is on until {away_until}.",
+    "away_on_options": "To turn it off, press 1. To record a new one, press 2.",
+    "away_date": "Please enter the last day of your absence: two digits for the day, "
+    "two for the month, then the hash key.",
+    "away_date_invalid": "This date is not valid. It must be within the coming year.",
+    "away_record": "Please record your away greeting after the tone, "
+    "then press the hash key.",
+    "away_review": "To keep this away greeting, press 1. To record it again, press 2.",
+    "away_reminder": "Your away greeting is on until {away_until}.",
     # Support line: service PIN (SPEC §4.4)
     "enter_service_pin": "Please enter your service PIN followed by the hash key.",
     "enter_customer_number": "Please enter your customer number followed by the hash key.",

@@ -64,6 +64,39 @@ PROMPTS = {
     "puis tapez sur la touche dièse.",
     "greeting_review": "Pour conserver cette annonce, tapez 1. "
     "Pour l'enregistrer à nouveau, tapez 2.",
+    # Voicemail: the caller's controls (issue 13)
+    "greeting_name_before": "Vous êtes sur la messagerie de",
+    "greeting_name_after": "Veuillez laisser un message après le bip.",
+    "connect_operator": "Veuillez patienter, nous transférons votre appel.",
+    "message_too_short": "Votre message est trop court. Veuillez parler après le bip.",
+    "review_options": "Pour envoyer votre message, tapez 1. Pour l'écouter, tapez 2. "
+    "Pour l'enregistrer à nouveau, tapez 3. Pour le marquer urgent et l'envoyer, tapez 4.",
+    "record_again": "Veuillez enregistrer votre message après le bip.",
+    "marked_urgent": "Votre message est marqué urgent.",
+    # Voicemail: the subscriber's controls (issue 13)
+    "urgent_count": "{urgent_count:plural=urgent_messages}",
+    "urgent_messages_one": "Dont {count} urgent.",
+    "urgent_messages_other": "Dont {count} urgents.",
+    "urgent_message": "Urgent.",
+    "message_more_options": "Pour le message précédent, tapez 4. Pour réécouter son "
+    "enveloppe, tapez 5. Pour passer directement à ces choix, tapez dièse. "
+    "Pour les réécouter, tapez 0.",
+    "no_previous_message": "C'est votre premier message.",
+    "greeting_more_options": "Pour enregistrer votre nom, tapez 3. "
+    "Pour une annonce d'absence, tapez 4.",
+    "name_record": "Veuillez dire votre nom après le bip, puis tapez sur la touche dièse.",
+    "name_review": "Pour conserver ce nom, tapez 1. Pour l'enregistrer à nouveau, tapez 2.",
+    "away_is_on": "Votre annonce d'absence est active jusqu'au {away_until}.",
+    "away_on_options": "Pour la désactiver, tapez 1. Pour en enregistrer une nouvelle, "
+    "tapez 2.",
+    "away_date": "Veuillez composer le dernier jour de votre absence : deux chiffres pour "
+    "le jour, deux pour le mois, puis la touche dièse.",
+    "away_date_invalid": "Cette date n'est pas valide. Elle doit être dans l'année qui vient.",
+    "away_record": "Veuillez enregistrer votre annonce d'absence après le bip, "
+    "puis tapez sur la touche dièse.",
+    "away_review": "Pour conserver cette annonce d'absence, tapez 1. "
+    "Pour l'enregistrer à nouveau, tapez 2.",
+    "away_reminder": "Votre annonce d'absence est active jusqu'au {away_until}.",
     # Support line: service PIN (SPEC §4.4)
     "enter_service_pin": "Veuillez composer votre code PIN de service "
     "suivi de la touche dièse.",

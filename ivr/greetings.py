@@ -1,0 +1,142 @@
+"""Operations of the greeting nodes (menus/mailbox.py): personal greeting, recorded name,
+away greeting, and the reminder said on entering the mailbox while one is on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.dates import format_date
+from flask import request
+
+from ivr import recordings
+from ivr.steps import StepContext
+from menus.catalogue import VOICES
+from store import greetings, messages
+from store.models import Line
+
+# A recording held in the call until the subscriber keeps it.
+PENDING_SID = "pending_greeting_sid"
+PENDING_URL = "pending_greeting_url"
+# The end of the away greeting being recorded (ISO 8601, UTC).
+AWAY_UNTIL = "pending_away_until"
+
+
+def _line(c: StepContext) -> Line:
+    line = c.call.line
+    assert line is not None, "the mailbox menus are reached only with a line"
+    return line
+
+
+def _deleted(c: StepContext, replaced: str | None) -> None:
+    """Commit, then delete the replaced recording on the platform."""
+    c.session.commit()
+    if replaced:
+        recordings.delete_recordings([replaced])
+
+
+def _say_away_until(c: StepContext, line: Line) -> None:
+    until = line.mailbox.away_until
+    assert until is not None
+    locale = VOICES[line.language].language.replace("-", "_")
+    c.values["away_until"] = format_date(greetings.last_away_day(line, until), format="long",
+                                         locale=locale)
+
+
+def away_reminder(c: StepContext, _digits: str | None) -> str:
+    """On entering the mailbox: remind the subscriber an away greeting is on."""
+    line = _line(c)
+    expired = greetings.expire_away(line.mailbox, c.now)
+    if expired:
+        _deleted(c, expired)
+    if not greetings.away_active(line.mailbox, c.now):
+        return "off"
+    _say_away_until(c, line)
+    return "on"
+
+
+def hold_greeting(c: StepContext, url: str | None) -> str:
+    """Keep a new recording (greeting, name, away) in the call until the subscriber keeps it."""
+    old = c.memory.get(PENDING_SID)
+    if old:
+        recordings.delete_recordings([old])
+    c.memory[PENDING_SID] = request.form.get("RecordingSid", "")[:64]
+    c.memory[PENDING_URL] = (url or "")[: messages.MAX_URL_LENGTH]
+    return "held"
+
+
+def _pending(c: StepContext) -> messages.Recording | None:
+    sid, url = c.memory.pop(PENDING_SID, None), c.memory.pop(PENDING_URL, None)
+    return messages.Recording(sid, url, 0) if sid and url else None
+
+
+def keep_greeting(c: StepContext, _digits: str | None) -> str:
+    """Make the greeting just heard the mailbox's greeting."""
+    recording = _pending(c)
+    if recording is None:
+        return "none"
+    _deleted(c, messages.set_greeting(_line(c).mailbox, recording))
+    return "saved"
+
+
+def standard_greeting(c: StepContext, _digits: str | None) -> str:
+    """Go back to the standard greeting."""
+    _deleted(c, messages.set_greeting(_line(c).mailbox, None))
+    return "saved"
+
+
+def keep_name(c: StepContext, _digits: str | None) -> str:
+    """Make the name just heard the one said in the standard greeting."""
+    recording = _pending(c)
+    if recording is None:
+        return "none"
+    _deleted(c, greetings.set_name(_line(c).mailbox, recording))
+    return "saved"
+
+
+def away_state(c: StepContext, _digits: str | None) -> str:
+    """Whether an away greeting is on (and until when)."""
+    line = _line(c)
+    if not greetings.away_active(line.mailbox, c.now):
+        return "off"
+    _say_away_until(c, line)
+    return "on"
+
+
+def choose_away_date(c: StepContext, digits: str | None) -> str:
+    """The last away day typed as DDMM, within the coming year."""
+    until = greetings.away_end(_line(c), digits or "", c.now)
+    if until is None:
+        return "invalid"
+    c.memory[AWAY_UNTIL] = until.isoformat()
+    return "ok"
+
+
+def keep_away(c: StepContext, _digits: str | None) -> str:
+    """Turn the away greeting just heard on until the day chosen."""
+    recording, until = _pending(c), c.memory.pop(AWAY_UNTIL, None)
+    if recording is None or until is None:
+        return "none"
+    line = _line(c)
+    replaced = greetings.set_away(line.mailbox, recording, datetime.fromisoformat(until))
+    _say_away_until(c, line)
+    _deleted(c, replaced)
+    return "saved"
+
+
+def away_off(c: StepContext, _digits: str | None) -> str:
+    """Turn the away greeting off now."""
+    _deleted(c, greetings.set_away(_line(c).mailbox, None, None))
+    return "saved"
+
+
+OPERATIONS = {
+    "away_reminder": away_reminder,
+    "hold_greeting": hold_greeting,
+    "keep_greeting": keep_greeting,
+    "standard_greeting": standard_greeting,
+    "keep_name": keep_name,
+    "away_state": away_state,
+    "choose_away_date": choose_away_date,
+    "keep_away": keep_away,
+    "away_off": away_off,
+}
