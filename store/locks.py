@@ -103,17 +103,21 @@ class LockView:
     notified: bool
     ended_at: datetime | None
     ended_by: str | None
+    expired: bool  # no reset, but IVR_LOCKOUT_SECONDS is over
 
 
-def history(session: Session, line: Line, limit: int = 10) -> list[LockView]:
+def history(session: Session, line: Line, now: datetime, lockout_seconds: int,
+            limit: int = 10) -> list[LockView]:
     """The line's locks, newest first."""
+    over = now - timedelta(seconds=lockout_seconds) if lockout_seconds else None
     rows = session.scalars(select(MailboxLock).where(MailboxLock.line_id == line.id)
                            .order_by(MailboxLock.locked_at.desc(), MailboxLock.id.desc())
                            .limit(limit))
     return [LockView(row.locked_at,
                      [(datetime.strptime(at, _STAMP).replace(tzinfo=UTC), number)
                       for at, number in row.strikes],
-                     row.notice_id is not None, row.ended_at, row.ended_by)
+                     row.notice_id is not None, row.ended_at, row.ended_by,
+                     row.ended_at is None and over is not None and row.locked_at <= over)
             for row in rows]
 
 

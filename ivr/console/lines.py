@@ -101,8 +101,8 @@ def render_line(line: Line, status: int = 200, **forms: Any) -> tuple[str, int]:
     page = render_template(
         "console/line.html", line=line, mailbox=mailbox_view(line),
         pin=pins.state(line, now()), pin_max_failures=store_pins.MAX_FAILURES,
-        calls=recent_support_calls(line, LINE_CALLS), locks=locks.history(db(), line),
-        lockout_seconds=current_app.config["IVR_LOCKOUT_SECONDS"], **forms,
+        calls=recent_support_calls(line, LINE_CALLS), locks=locks.history(
+            db(), line, now(), current_app.config["IVR_LOCKOUT_SECONDS"]), **forms,
     )
     return page, status
 
