@@ -192,3 +192,16 @@ def test_a_right_code_runs_no_more_statements(app, session, make_line):
         assert codes.check_code(session, hasher, line, "1111", now, 0, caller=MOBILE) \
             is codes.Check.WRONG
     assert [s.split()[0] for s in seen] == ["UPDATE"]
+
+
+def test_a_lockout_that_ran_out_says_so(app, client, session, make_line, phone, clock):
+    app.config["IVR_LOCKOUT_SECONDS"] = 600
+    make_line()
+    give_code(app, session)
+    lock_from_two_numbers(phone, clock)
+    sign_in(client, make_adviser(app), clock)
+    page = client.get(f"/console/lines/{HOME}").get_data(as_text=True)
+    assert "Not reset" in page and "Lockout time over" not in page
+    clock.advance(seconds=601)
+    page = client.get(f"/console/lines/{HOME}").get_data(as_text=True)
+    assert "Lockout time over" in page and "Not reset" not in page
