@@ -15,6 +15,7 @@ from store.codes import purge_phantoms
 from store.locks import purge_history
 from store.messages import purge_messages
 from store.resets import ResetRefused, reset_mailbox
+from store.signin import purge_throttles
 
 # Call states untouched this long are deleted by `purge` (ended or abandoned).
 CALL_STATE_RETENTION = timedelta(days=1)
@@ -44,7 +45,8 @@ def reset_mailbox_command(number: str, reason: str, override: bool) -> None:
 
 @ivr_cli.command("purge")
 def purge_command() -> None:
-    """Delete messages and lock records past IVR_RETENTION_DAYS, and stale call states."""
+    """Delete messages and lock records past IVR_RETENTION_DAYS (and recordings), stale call
+    states and console sign-in counters untouched for a day."""
     moment = now()
     retention = timedelta(days=current_app.config["IVR_RETENTION_DAYS"])
     with session() as db:
@@ -53,6 +55,7 @@ def purge_command() -> None:
         calls = purge_calls(db, moment, CALL_STATE_RETENTION)
         phantoms = purge_phantoms(db, moment, retention)
         phantoms += purge_callers(db, moment, current_app.config["IVR_CALLER_WINDOW_SECONDS"])
+        throttles = purge_throttles(db, current_app.extensions["ivr.hasher"].pepper, moment)
         lock_records = purge_history(db, moment, retention)
         db.commit()
     sids = purged.sids
@@ -60,4 +63,4 @@ def purge_command() -> None:
     click.echo(f"{len(sids)} messages older than {retention.days} days deleted "
                f"({deleted} recordings deleted on the platform), {calls} call states "
                f"and {phantoms} unknown-number and calling-number counters purged, "
-               f"{lock_records} lock records forgotten")
+               f"{throttles} sign-in counters and {lock_records} lock records forgotten")
