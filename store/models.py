@@ -379,7 +379,7 @@ class MailboxLock(Base):
     strikes: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     notice_id: Mapped[int | None] = mapped_column(Integer)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    ended_by: Mapped[str | None] = mapped_column(String(64))
+    ended_by: Mapped[str | None] = mapped_column(String(128))  # as the audit log's actor
 
 
 # --- Background jobs (issue 12): copying recordings, message-waiting posts ---

@@ -29,7 +29,7 @@ def upgrade() -> None:
     sa.Column('strikes', sa.JSON(), nullable=False),
     sa.Column('notice_id', sa.Integer(), nullable=True),
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('ended_by', sa.String(length=64), nullable=True),
+    sa.Column('ended_by', sa.String(length=128), nullable=True),
     sa.ForeignKeyConstraint(['line_id'], ['lines.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
