@@ -82,7 +82,7 @@ def reopened(session: Session, line: Line, lock: MailboxLock, now: datetime) -> 
         session.execute(delete(OutboxMessage).where(OutboxMessage.id == lock.notice_id,
                                                     OutboxMessage.sent_at.is_(None)),
                         execution_options={"synchronize_session": False})
-    lock.ended_at, lock.ended_by = now, RIGHT_CODE
+    lock.ended_at, lock.ended_by, lock.notice_id = now, RIGHT_CODE, None
     audit.record(session, "phone", "mailbox.reopened", now, line_number=line.number)
 
 

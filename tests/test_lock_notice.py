@@ -95,6 +95,7 @@ def test_a_right_third_code_reopens_and_sends_nothing(app, session, make_line, p
     assert line.mailbox.strikes == 0 and smtp.messages == [] and notices(session) == []
     [lock] = session.scalars(select(MailboxLock)).all()  # closed while its code was hashed
     assert lock.ended_by == "phone:right-code" and lock.ended_at is not None
+    assert lock.notice_id is None and session.scalars(select(OutboxMessage)).all() == []
 
 
 def test_a_worker_dying_in_bcrypt_still_records_and_tells(
