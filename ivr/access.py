@@ -83,7 +83,8 @@ def check_code(c: StepContext, digits: str | None) -> str:
         key = c.memory.get(PHANTOM) or codes.phantom_key(c.hasher, "")
         outcome = codes.check_unknown_line(c.session, c.hasher, key, digits, c.now, lockout)
     else:
-        outcome = codes.check_code(c.session, c.hasher, line, digits, c.now, lockout)
+        outcome = codes.check_code(c.session, c.hasher, line, digits, c.now, lockout,
+                                   caller=c.call.caller)
     if outcome is codes.Check.RIGHT and line is not None:
         callers.give_back(c.session, caller)
         c.memory["code_entered"] = True

@@ -103,10 +103,10 @@ def deliver(app: Flask, ids: list[int] | None = None) -> Delivery:
     server = parse_smtp_url(app.config["IVR_SMTP_URL"])
     done = Delivery()
     with app.extensions["ivr.sessions"]() as session:
-        messages = outbox.pending(session, ids)
+        now = app.config["IVR_CLOCK"]()
+        messages = outbox.pending(session, ids, now=now)
         if not messages:
             return done
-        now = app.config["IVR_CLOCK"]()
         try:
             smtp = _connect(server)
         except (OSError, smtplib.SMTPException) as error:

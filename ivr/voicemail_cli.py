@@ -12,6 +12,7 @@ from ivr.cli import actor, ivr_cli, line_argument, now, session
 from store.callers import purge_callers
 from store.calls import purge_calls
 from store.codes import purge_phantoms
+from store.locks import purge_history
 from store.messages import purge_messages
 from store.resets import ResetRefused, reset_mailbox
 from store.signin import purge_throttles
@@ -44,8 +45,8 @@ def reset_mailbox_command(number: str, reason: str, override: bool) -> None:
 
 @ivr_cli.command("purge")
 def purge_command() -> None:
-    """Delete messages past IVR_RETENTION_DAYS (and their recordings), stale call states
-    and console sign-in counters untouched for a day."""
+    """Delete messages and lock records past IVR_RETENTION_DAYS (and recordings), stale call
+    states and console sign-in counters untouched for a day."""
     moment = now()
     retention = timedelta(days=current_app.config["IVR_RETENTION_DAYS"])
     with session() as db:
@@ -55,10 +56,11 @@ def purge_command() -> None:
         phantoms = purge_phantoms(db, moment, retention)
         phantoms += purge_callers(db, moment, current_app.config["IVR_CALLER_WINDOW_SECONDS"])
         throttles = purge_throttles(db, current_app.extensions["ivr.hasher"].pepper, moment)
+        lock_records = purge_history(db, moment, retention)
         db.commit()
     sids = purged.sids
     deleted = recordings.delete_recordings(sids)
     click.echo(f"{len(sids)} messages older than {retention.days} days deleted "
                f"({deleted} recordings deleted on the platform), {calls} call states "
                f"and {phantoms} unknown-number and calling-number counters purged, "
-               f"{throttles} sign-in counters forgotten")
+               f"{throttles} sign-in counters and {lock_records} lock records forgotten")

@@ -7,6 +7,11 @@ before bcrypt runs: a worker dying mid-check still leaves it counted, and no
 database lock is held while hashing. Each strike moves the mailbox's
 generation on; a right code resets the count only at the generation its own
 strike left, so a lock taken while it was hashed is never lifted.
+
+The strike's UPDATE also appends its time and calling number to the
+mailbox's `recent_strikes` (no statement more); the third strike records
+the lock, its audit entry and the subscriber's notice in its own
+transaction, before bcrypt (store/locks.py).
 """
 
 from __future__ import annotations
@@ -17,11 +22,11 @@ import hmac
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, or_, select, update
+from sqlalchemy import Text, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store import audit
+from store import callers, locks
 from store.credentials import Hasher, is_ascii_digits, weakness
 from store.models import Line, Mailbox, PhantomStrikes, UTCDateTime
 
@@ -85,13 +90,14 @@ def set_ask_on_fixed_line(line: Line, ask: bool) -> None:
     line.mailbox.ask_code_on_fixed_line = ask
 
 
-def _strike_statement(table: Any, key: Any, generation: Any = None) -> Any:
+def _strike_statement(table: Any, key: Any, generation: Any = None, history: Any = None) -> Any:
     """One conditional UPDATE ... RETURNING that takes a strike on a row of `table`.
 
-    Built once at import with bind parameters (`w_key`, `now`, `expired`):
-    a lock older than `expired` (NULL: locks never expire) starts a new
-    cycle at one strike; the third strike sets `locked_at`; a row at three
-    strikes and still locked is left alone and returns nothing.
+    Built once at import with bind parameters (`w_key`, `now`, `expired`,
+    and `entry` with a `history` column): a lock older than `expired` (NULL:
+    locks never expire) starts a new cycle at one strike; the third strike
+    sets `locked_at`; a row at three strikes and still locked is left alone
+    and returns nothing.
     """
     c = table.c
     now = bindparam("now", type_=UTCDateTime())
@@ -106,6 +112,11 @@ def _strike_statement(table: Any, key: Any, generation: Any = None) -> Any:
     if generation is not None:
         values[generation.name] = generation + 1
         returning.append(generation)
+    if history is not None:
+        entry: Any = bindparam("entry", type_=Text())
+        values[history.name] = case((expired, entry),
+                                    else_=func.coalesce(history, "").concat(entry))
+        returning.append(history)
     return (update(table).where(key == bindparam("w_key"), or_(c.strikes < MAX_STRIKES, expired))
             .values(**values).returning(*returning))
 
@@ -113,14 +124,15 @@ def _strike_statement(table: Any, key: Any, generation: Any = None) -> Any:
 _MAILBOXES: Any = Mailbox.__table__
 _PHANTOMS: Any = PhantomStrikes.__table__
 _TAKE_STRIKE = _strike_statement(_MAILBOXES, _MAILBOXES.c.line_id,
-                                 _MAILBOXES.c.strike_generation)
+                                 _MAILBOXES.c.strike_generation, _MAILBOXES.c.recent_strikes)
 _TAKE_PHANTOM_STRIKE = _strike_statement(_PHANTOMS, _PHANTOMS.c.key)
 # The right code's reset: only if the row is still as its own strike left it.
 _RESET_IF_UNCHANGED = (
     update(_MAILBOXES)
     .where(_MAILBOXES.c.line_id == bindparam("w_key"),
            _MAILBOXES.c.strike_generation == bindparam("w_generation"))
-    .values(strikes=0, locked_at=None, strike_generation=_MAILBOXES.c.strike_generation + 1)
+    .values(strikes=0, locked_at=None, recent_strikes=None,
+            strike_generation=_MAILBOXES.c.strike_generation + 1)
 )
 
 
@@ -129,12 +141,14 @@ def _expired(now: datetime, lockout_seconds: int) -> datetime | None:
 
 
 def take_strike(
-    session: Session, line_id: int, now: datetime, lockout_seconds: int
-) -> tuple[int, int] | None:
-    """Count one more code attempt: (count, generation) after it, or None if locked."""
+    session: Session, line_id: int, now: datetime, lockout_seconds: int, caller: str = ""
+) -> tuple[int, int, str] | None:
+    """Count one more code attempt: (count, generation, the cycle's strikes), None if locked."""
+    who = "withheld" if callers.is_withheld(caller) else caller
     row = session.connection().execute(_TAKE_STRIKE, {
-        "w_key": line_id, "now": now, "expired": _expired(now, lockout_seconds)}).one_or_none()
-    return None if row is None else (row[0], row[1])
+        "w_key": line_id, "now": now, "expired": _expired(now, lockout_seconds),
+        "entry": f"{locks.stamp(now)} {who}\n"}).one_or_none()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def clear_strikes(mailbox: Mailbox) -> None:
@@ -145,6 +159,7 @@ def clear_strikes(mailbox: Mailbox) -> None:
     """
     mailbox.strikes = 0
     mailbox.locked_at = None
+    mailbox.recent_strikes = None
     mailbox.strike_generation = Mailbox.strike_generation + 1
 
 
@@ -155,32 +170,39 @@ def check_code(
     digits: str,
     now: datetime,
     lockout_seconds: int,
+    caller: str = "",
 ) -> Check:
-    """Check an entered code against the line's, strike first.
+    """Check an entered code from `caller` against the line's, strike first.
 
-    Commits the strike before hashing. A right code clears the count only
-    if nothing happened to the mailbox since its strike (compare-and-set on
-    the strike generation); otherwise the count stays and, if the line
-    locked meanwhile, the answer is the lock. The third wrong code leaves
-    the mailbox locked and writes the lock to the audit log (in the
-    caller's transaction).
+    Commits the strike before hashing; the third strike commits the lock's
+    record and held notice with it, so they stand even if this worker dies
+    in bcrypt. A right code clears the count only if nothing happened to the
+    mailbox since its strike (compare-and-set on the strike generation);
+    otherwise the count stays and, if the line locked meanwhile, the answer
+    is the lock. A wrong third code releases the notice, a right one that
+    reopens the line cancels it (in the caller's transaction).
     """
-    taken = take_strike(session, line.id, now, lockout_seconds)
+    taken = take_strike(session, line.id, now, lockout_seconds, caller)
+    lock = None
+    if taken is not None and taken[0] >= MAX_STRIKES:
+        lock = locks.record_lock(session, line, taken[2], now)
     session.commit()
     if taken is None:
         return Check.LOCKED
-    strikes, generation = taken
+    strikes, generation, _ = taken
     stored = line.mailbox.code_hash
     if not is_ascii_digits(digits) or not hasher.verify(PURPOSE, line.number, digits, stored):
-        if strikes < MAX_STRIKES:
-            return Check.WRONG
-        audit.record(session, "phone", "mailbox.locked", now, line_number=line.number,
-                     strikes=strikes)
-        return Check.LOCKED
+        if lock is not None:
+            locks.release_notice(session, lock)
+        return Check.WRONG if strikes < MAX_STRIKES else Check.LOCKED
     reset = session.connection().execute(
         _RESET_IF_UNCHANGED, {"w_key": line.id, "w_generation": generation})
     if getattr(reset, "rowcount", 0) == 1:
+        if lock is not None:
+            locks.reopened(session, line, lock, now)
         return Check.RIGHT
+    if lock is not None:
+        locks.release_notice(session, lock)
     session.refresh(line.mailbox)
     return Check.LOCKED if is_locked(line.mailbox, now, lockout_seconds) else Check.RIGHT
 

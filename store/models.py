@@ -94,6 +94,9 @@ class Mailbox(Base):
     # Moves on at every change of `strikes` (store/codes.py): a right code
     # resets the count only if nothing happened since its own strike.
     strike_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The current cycle's strikes, one "<UTC time>Z <calling number>" a line, appended by
+    # the strike's own UPDATE (store/codes.py); the lock's record copies them.
+    recent_strikes: Mapped[str | None] = mapped_column(Text)
     greeting_sid: Mapped[str | None] = mapped_column(String(64))
     greeting_url: Mapped[str | None] = mapped_column(String(512))
     # Where our own copy of the greeting is (store key), once copied.
@@ -383,6 +386,27 @@ class OutboxMessage(Base):
     # "email" (the mail transport) or "sms" (ivr/notify.py); an e-mail may attach a stored file.
     channel: Mapped[str] = mapped_column(String(8), default="email", server_default="email")
     attachment_key: Mapped[str | None] = mapped_column(String(256))
+    # Not sent before this time (a lock notice waits for its own code's check).
+    send_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MailboxLock(Base):
+    """One time a mailbox locked: when, the wrong codes' calling numbers, how it ended.
+
+    The numbers are the subscriber's own data (shown on the console, mailed
+    to them), never logged, and purged with the retention (store/locks.py).
+    """
+
+    __tablename__ = "mailbox_locks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("lines.id", ondelete="CASCADE"), index=True)
+    locked_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # [["2026-11-23T09:00:00Z", "+33612345678"], ...], oldest first; "withheld" for none.
+    strikes: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    notice_id: Mapped[int | None] = mapped_column(Integer)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(128))  # as the audit log's actor
 
 
 # --- Background jobs (issue 12): copying recordings, message-waiting posts ---

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Line, OutboxMessage
@@ -20,6 +20,7 @@ QUEUED = "ivr.outbox.queued"
 
 RESET_NOTICE = "reset_notice"
 TEMPORARY_PIN = "temporary_pin"
+LOCK_NOTICE = "lock_notice"
 
 # kind -> language -> (subject, body); bodies are str.format templates.
 TEXTS: dict[str, dict[str, tuple[str, str]]] = {
@@ -41,6 +42,29 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                "Mailbox wieder von unterwegs abzufragen, legen Sie an Ihrem Festnetzanschluss\n"
                "einen neuen Code an: Mailbox anrufen, 2 drücken, dann 2.\n\n"
                "Falls Sie das nicht veranlasst haben, rufen Sie bitte den Kundendienst an.\n"),
+    },
+    LOCK_NOTICE: {
+        "en": ("Your voicemail was locked",
+               "Your voicemail on the line {number} was locked on {when}\n"
+               "after three wrong secret codes, entered at these times from these numbers:\n"
+               "{strikes}\n\n"
+               "If these calls were not yours, someone who knows your line number tried\n"
+               "to guess your code. Your messages are safe. Please call customer service\n"
+               "to unlock your voicemail and choose a new code.\n"),
+        "fr": ("Votre messagerie a été verrouillée",
+               "La messagerie de votre ligne {number} a été verrouillée le {when}\n"
+               "après trois codes secrets erronés, tapés à ces heures depuis ces numéros :\n"
+               "{strikes}\n\n"
+               "Si ces appels ne sont pas les vôtres, quelqu'un qui connaît votre numéro\n"
+               "a essayé de deviner votre code. Vos messages sont en sécurité. Appelez le\n"
+               "service client pour déverrouiller votre messagerie et choisir un nouveau code.\n"),
+        "de": ("Ihre Mailbox wurde gesperrt",
+               "Die Mailbox Ihres Anschlusses {number} wurde am {when} gesperrt,\n"
+               "nach drei falschen Geheimcodes, eingegeben zu diesen Zeiten von diesen Nummern:\n"
+               "{strikes}\n\n"
+               "Falls das nicht Ihre Anrufe waren, hat jemand, der Ihre Nummer kennt, versucht,\n"
+               "Ihren Code zu erraten. Ihre Nachrichten sind sicher. Bitte rufen Sie den\n"
+               "Kundendienst an, um Ihre Mailbox zu entsperren und einen neuen Code zu wählen.\n"),
     },
     TEMPORARY_PIN: {
         "en": ("Your temporary service PIN",
@@ -65,9 +89,14 @@ def _when(moment: datetime) -> str:
 
 def enqueue(
     session: Session, line: Line, kind: str, now: datetime, *,
-    expires_at: datetime | None = None, **values: str,
+    expires_at: datetime | None = None, send_after: datetime | None = None,
+    **values: str,
 ) -> OutboxMessage | None:
-    """Queue one e-mail to the line's address on file; None when there is none."""
+    """Queue one e-mail to the line's address on file; None when there is none.
+
+    Sent right after commit unless `send_after` holds it (then by `send-mail`
+    once that time has passed, or as soon as `release` lets it go).
+    """
     if not line.email:
         return None
     texts = TEXTS[kind]
@@ -75,11 +104,20 @@ def enqueue(
     message = OutboxMessage(
         kind=kind, recipient=line.email, subject=subject, line_number=line.number,
         body=body.format(number=line.number, **values), created_at=now, expires_at=expires_at,
+        send_after=send_after,
     )
     session.add(message)
     session.flush()
     session.info.setdefault(QUEUED, []).append(message.id)
     return message
+
+
+def release(session: Session, message_id: int) -> None:
+    """Let a held message go: sent right after the caller commits."""
+    session.execute(update(OutboxMessage)
+                    .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+                    .values(send_after=None), execution_options={"synchronize_session": False})
+    session.info.setdefault(QUEUED, []).append(message_id)
 
 
 def queue_reset_notice(session: Session, line: Line, now: datetime) -> OutboxMessage | None:
@@ -96,11 +134,15 @@ def queue_temporary_pin(
 
 
 def pending(
-    session: Session, ids: list[int] | None = None, limit: int = 100, channel: str = "email"
+    session: Session, ids: list[int] | None = None, limit: int = 100, channel: str = "email",
+    now: datetime | None = None,
 ) -> list[OutboxMessage]:
-    """Messages of one channel not yet sent, oldest first (all, or only these ids)."""
+    """Messages of one channel not yet sent nor held at `now`, oldest first (all, or these ids)."""
+    held: ColumnElement[bool] = OutboxMessage.send_after.is_(None)
+    if now is not None:
+        held = or_(held, OutboxMessage.send_after <= now)
     query = (select(OutboxMessage)
-             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.channel == channel)
+             .where(OutboxMessage.sent_at.is_(None), OutboxMessage.channel == channel, held)
              .order_by(OutboxMessage.id).limit(limit))
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))

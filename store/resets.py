@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from store import audit, codes, outbox
+from store import audit, codes, locks, outbox
 from store.models import AuditEntry, Line
 from store.support import recent_verified_call
 
@@ -39,6 +39,7 @@ def reset_mailbox(
     mailbox.code_hash = None
     mailbox.code_changed_at = now
     codes.clear_strikes(mailbox)
+    locks.end_by_reset(session, line, actor, now)
     mailbox.ask_code_on_fixed_line = True
     outbox.queue_reset_notice(session, line, now)
     return audit.record(

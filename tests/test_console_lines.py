@@ -90,7 +90,8 @@ def test_reset_after_a_verified_call_clears_the_lock_and_notifies(
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "mailbox.reset")).one()
     assert (entry.actor, entry.reason, entry.override) == (
         "adviser:ann", "Locked out, verified by PIN", False)
-    notice = session.scalars(select(OutboxMessage)).one()
+    lock_notice, notice = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+    assert lock_notice.kind == "lock_notice"  # the lock was told too (tests/test_lock_notice.py)
     assert (notice.kind, notice.recipient, notice.sent_at) == ("reset_notice", "sub@example.com",
                                                                None)
     # The subscriber now creates a new code from the fixed line.

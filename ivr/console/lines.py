@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from ivr.console import actor, bp, now, pins
 from ivr.console.forms import ResetForm, SearchForm
 from ivr.database import db
-from store import codes, greetings
+from store import codes, greetings, locks
 from store import pins as store_pins
 from store.lines import find_line, lookup_line
 from store.messages import message_counts
@@ -98,7 +98,8 @@ def render_line(line: Line, status: int = 200, **forms: Any) -> tuple[str, int]:
     page = render_template(
         "console/line.html", line=line, mailbox=mailbox_view(line),
         pin=pins.state(line, now()), pin_max_failures=store_pins.MAX_FAILURES,
-        calls=recent_support_calls(line, LINE_CALLS), **forms,
+        calls=recent_support_calls(line, LINE_CALLS), locks=locks.history(
+            db(), line, now(), current_app.config["IVR_LOCKOUT_SECONDS"]), **forms,
     )
     return page, status
 
