@@ -93,10 +93,23 @@ class Press:
     form: Mapping[str, str]
     token: str | None  # the platform's idempotency token, if any
     root: str = ""  # where the app is mounted: the next step is {root}/voice/step/{n}
+    # The call as the plain-key path read it just before, if it did: (state,).
+    seen: tuple[CallState | None, ...] = ()
+
+
+SEEN = "ivr.seen"  # where the plain-key path leaves the call it read, for Flask's path
 
 
 class Deferred(Exception):
-    """A plain-key path met more than a plain key: nothing was changed, let Flask answer."""
+    """A plain-key path met more than a plain key: nothing was changed, let Flask answer.
+
+    `seen` is the call as read, which Flask's path decides from instead of
+    reading it again (the step is still taken by a conditional UPDATE).
+    """
+
+    def __init__(self, seen: tuple[CallState | None, ...] = ()) -> None:
+        super().__init__()
+        self.seen = seen
 
 
 def init_app(app: Flask, flows: Mapping[str, PhoneFlow]) -> None:
@@ -134,7 +147,7 @@ def valid_sid(sid: str) -> str | None:
 def press(sid: str, step: int) -> Press:
     """This request as a press of step `step`."""
     return Press(sid, step, request.form, request.headers.get(IDEMPOTENCY_HEADER),
-                 request.script_root)
+                 request.script_root, request.environ.get(SEEN, ()))
 
 
 def enter(flow: str, line: Line | None, *, home: bool) -> Response:
@@ -166,14 +179,18 @@ def answer_press(session: Session, runs: Phone, pressed: Press, noted: Notes, *,
     """
     hold = StepHold(session, pressed.sid, pressed.step, fingerprint(runs, pressed), runs.now(),
                     plain)
-    state = hold.read() if pressed.step > 0 else None
+    state = None
+    if pressed.step > 0:
+        state = pressed.seen[0] if pressed.seen else hold.read()
     if state is not None and state.step == pressed.step and not state.ended:
         try:
             return _decide(runs, pressed, noted, hold, state, plain is not None)
+        except Deferred:
+            raise Deferred((state,)) from None
         except Lost:
             (plain or session).rollback()
     if plain is not None:
-        raise Deferred
+        raise Deferred  # Flask's path claims the step outright, or says why not
     return _claim(runs, pressed, noted, hold)
 
 
