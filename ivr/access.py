@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ivr import mailbox
+from ivr.database import seconds_left
 from ivr.observability import note
 from ivr.steps import StepContext
 from store import callers, codes
@@ -75,15 +76,13 @@ def check_code(c: StepContext, digits: str | None) -> str:
     if len(digits) != codes.CODE_LENGTH:
         return "length"
     line = _line(c)
-    lockout = c.settings["IVR_LOCKOUT_SECONDS"]
-    caller = _take_caller_attempt(c)
-    if caller is None:
-        return "refused"
-    if line is None:
-        key = c.memory.get(PHANTOM) or codes.phantom_key(c.hasher, "")
-        outcome = codes.check_unknown_line(c.session, c.hasher, key, digits, c.now, lockout)
-    else:
-        outcome = codes.check_code(c.session, c.hasher, line, digits, c.now, lockout)
+    # No attempt or strike is counted unless a verifier can take the check in
+    # time: under overload the caller hears an apology with nothing counted.
+    with c.hasher.admitted(seconds_left()):
+        caller = _take_caller_attempt(c)
+        if caller is None:
+            return "refused"
+        outcome = _check(c, line, digits)
     if outcome is codes.Check.RIGHT and line is not None:
         callers.give_back(c.session, caller)
         c.memory["code_entered"] = True
@@ -94,6 +93,14 @@ def check_code(c: StepContext, digits: str | None) -> str:
             note(throttled="call")
             return "throttled"
     return outcome.value
+
+
+def _check(c: StepContext, line: Line | None, digits: str) -> codes.Check:
+    lockout = c.settings["IVR_LOCKOUT_SECONDS"]
+    if line is None:
+        key = c.memory.get(PHANTOM) or codes.phantom_key(c.hasher, "")
+        return codes.check_unknown_line(c.session, c.hasher, key, digits, c.now, lockout)
+    return codes.check_code(c.session, c.hasher, line, digits, c.now, lockout)
 
 
 def _take_caller_attempt(c: StepContext) -> str | None:

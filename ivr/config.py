@@ -134,7 +134,7 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_DATABASE_TIMEOUT": (_seconds, 5.0),
     # Low-priority bcrypt threads per process (store/credentials.py, issue #10):
     # as many as gunicorn's request threads, so no check queues behind another
-    "IVR_VERIFIERS": (_positive, 16),
+    "IVR_VERIFIERS": (_positive, 2),
 }
 
 
