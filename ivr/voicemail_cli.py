@@ -14,6 +14,7 @@ from store.calls import purge_calls
 from store.codes import purge_phantoms
 from store.messages import purge_messages
 from store.resets import ResetRefused, reset_mailbox
+from store.signin import purge_throttles
 
 # Call states untouched this long are deleted by `purge` (ended or abandoned).
 CALL_STATE_RETENTION = timedelta(days=1)
@@ -43,7 +44,8 @@ def reset_mailbox_command(number: str, reason: str, override: bool) -> None:
 
 @ivr_cli.command("purge")
 def purge_command() -> None:
-    """Delete messages past IVR_RETENTION_DAYS (and their recordings) and stale call states."""
+    """Delete messages past IVR_RETENTION_DAYS (and their recordings), stale call states
+    and console sign-in counters untouched for a day."""
     moment = now()
     retention = timedelta(days=current_app.config["IVR_RETENTION_DAYS"])
     with session() as db:
@@ -52,9 +54,11 @@ def purge_command() -> None:
         calls = purge_calls(db, moment, CALL_STATE_RETENTION)
         phantoms = purge_phantoms(db, moment, retention)
         phantoms += purge_callers(db, moment, current_app.config["IVR_CALLER_WINDOW_SECONDS"])
+        throttles = purge_throttles(db, current_app.extensions["ivr.hasher"].pepper, moment)
         db.commit()
     sids = purged.sids
     deleted = recordings.delete_recordings(sids)
     click.echo(f"{len(sids)} messages older than {retention.days} days deleted "
                f"({deleted} recordings deleted on the platform), {calls} call states "
-               f"and {phantoms} unknown-number and calling-number counters purged")
+               f"and {phantoms} unknown-number and calling-number counters purged, "
+               f"{throttles} sign-in counters forgotten")

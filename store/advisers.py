@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime
 
 import pyotp
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -171,17 +171,29 @@ def totp_uri(adviser: Adviser) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=adviser.username, issuer_name=TOTP_ISSUER)
 
 
-def check_totp(adviser: Adviser, code: str, now: datetime) -> bool:
-    """Accept a current code (one step of clock drift either way), each code once only."""
+def check_totp(session: Session, adviser: Adviser, code: str, now: datetime) -> bool:
+    """Accept a current code (one step of clock drift either way), each time-step once only.
+
+    The step is claimed by a conditional UPDATE on the adviser's last used
+    step: of several requests racing with one code, one signs in.
+    """
     if adviser.totp_secret is None or not (code.isascii() and code.isdigit() and len(code) == 6):
         return False
     totp = pyotp.TOTP(adviser.totp_secret)
     current = int(now.timestamp()) // TOTP_STEP_SECONDS
     for step in (current - 1, current, current + 1):
-        if adviser.totp_last_step is not None and step <= adviser.totp_last_step:
-            continue
         if hmac.compare_digest(totp.generate_otp(step), code):
-            adviser.totp_last_step = step
-            adviser.totp_confirmed = True
-            return True
+            return _claim_step(session, adviser, step)
     return False
+
+
+def _claim_step(session: Session, adviser: Adviser, step: int) -> bool:
+    last = Adviser.totp_last_step
+    claimed = session.execute(
+        update(Adviser)
+        .where(Adviser.id == adviser.id, or_(last.is_(None), last < step))
+        .values(totp_last_step=step, totp_confirmed=True)
+        .returning(Adviser.id),
+        execution_options={"synchronize_session": False}).one_or_none()
+    session.expire(adviser, ["totp_last_step", "totp_confirmed"])
+    return claimed is not None

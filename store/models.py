@@ -10,10 +10,12 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -281,15 +283,24 @@ class Adviser(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+# The sign-ins waiting for a second factor (at most one per adviser).
+WAITING = text("stage = 'totp' AND ended_at IS NULL")
+
+
 class ConsoleSession(Base):
     """A console sign-in, kept on the server so sign-out and timeouts end it there.
 
     The cookie holds a random token; only its SHA-256 is stored. `stage` is
     "totp" (password accepted), "password" (must choose a new password) or
-    "active".
+    "active". At most one sign-in per adviser waits for its second factor
+    (a partial unique index): a new password sign-in replaces it.
     """
 
     __tablename__ = "console_sessions"
+    __table_args__ = (
+        Index("uq_console_sessions_waiting", "adviser_id", unique=True,
+              sqlite_where=WAITING, postgresql_where=WAITING),
+    )
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     adviser_id: Mapped[int] = mapped_column(
@@ -304,13 +315,22 @@ class ConsoleSession(Base):
 
 
 class LoginThrottle(Base):
-    """Consecutive failed console sign-ins per username typed, known or not."""
+    """Failed console sign-in checks per username typed, known or not (store/signin.py).
+
+    Keyed by an HMAC (the pepper) of the username, never the text typed: a
+    password typed into the username field is not kept. `generation` moves
+    on every change, so a right answer gives its attempt back only if nothing
+    happened since it was taken. `total_failures` feeds the purge's summary.
+    """
 
     __tablename__ = "console_login_throttle"
 
-    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    total_failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class OutboxMessage(Base):

@@ -1,5 +1,13 @@
 """Console sign-in: throttling per username, and sessions kept on the server.
 
+Throttling works like the mailbox's strikes (store/codes.py): an attempt is
+taken in one conditional UPDATE ... RETURNING and committed before the
+password hash or TOTP code is checked, so no more than MAX_FAILURES checks
+run per lock window whatever the concurrency, and a lock in force refuses
+every check, on every session. A right answer gives its attempt back only by
+compare-and-set on the row's generation: if anything happened to the row
+since the attempt was taken, the attempt stays counted and no lock is lifted.
+
 The cookie carries only a random token; the database holds its SHA-256, the
 adviser, the sign-in stage and when it was last used. Sign-out, an idle
 timeout, a disabled account or a password reset end it on the server, and
@@ -9,9 +17,14 @@ every stage of a sign-in gets a new token (no session fixation).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,57 +37,113 @@ LOCK_DURATION = timedelta(minutes=15)
 STAGE_TIMEOUT = timedelta(minutes=5)
 # However active, a console session ends after a working day.
 MAX_SESSION_AGE = timedelta(hours=12)
+# `flask ivr purge` forgets counters untouched this long (no lock in force).
+THROTTLE_RETENTION = timedelta(days=1)
 
 TOTP = "totp"
 NEW_PASSWORD = "password"
 ACTIVE = "active"
 
 
-def locked_until(session: Session, username: str, now: datetime) -> datetime | None:
-    """When sign-in for this username opens again, if it is locked now."""
-    throttle = session.get(LoginThrottle, username)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        return throttle.locked_until
-    return None
+@dataclass(frozen=True)
+class Attempt:
+    """One check allowed by the throttle: the count it made and the row's generation."""
+
+    key: str
+    failures: int
+    generation: int
 
 
-def _throttle(session: Session, username: str) -> LoginThrottle:
-    """The username's counter, created on its first failure (once, even when racing)."""
-    throttle = session.get(LoginThrottle, username)
-    if throttle is not None:
-        return throttle
-    try:
-        with session.begin_nested():
-            throttle = LoginThrottle(username=username, failures=0)
-            session.add(throttle)
-    except IntegrityError:
-        throttle = session.get(LoginThrottle, username, populate_existing=True)
-        assert throttle is not None
-    return throttle
+def throttle_key(pepper: bytes, username: str) -> str:
+    """The key a username's counter is kept under (the text typed is never stored)."""
+    message = f"console-username\0{username}".encode()
+    return hmac.new(pepper, message, hashlib.sha256).hexdigest()
 
 
-def record_failure(session: Session, username: str, now: datetime, *, step: str) -> bool:
-    """Count a failed sign-in step for this username, audited; True when it locks."""
-    throttle = _throttle(session, username)
-    if throttle.locked_until is not None and throttle.locked_until <= now:
-        throttle.failures, throttle.locked_until = 0, None
-    throttle.failures += 1
-    actor = f"adviser:{username}"
-    audit.record(session, actor, "console.login_failed", now, step=step,
-                 failures=throttle.failures)
-    if throttle.failures < MAX_FAILURES:
-        return False
-    throttle.locked_until = now + LOCK_DURATION
-    audit.record(session, actor, "console.login_locked", now,
-                 until=throttle.locked_until.isoformat())
-    return True
+def take_attempt(session: Session, key: str, now: datetime) -> Attempt | None:
+    """Count one more check for this username before it runs, committed; None if locked."""
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(module.insert(LoginThrottle)
+                    .values(key=key, failures=0, generation=0, updated_at=now, total_failures=0)
+                    .on_conflict_do_nothing(index_elements=["key"]))
+    row = LoginThrottle.key == key
+    session.execute(
+        update(LoginThrottle).where(row, LoginThrottle.locked_until <= now)
+        .values(failures=0, locked_until=None, generation=LoginThrottle.generation + 1),
+        execution_options={"synchronize_session": False})
+    failures = LoginThrottle.failures + 1
+    taken = session.execute(
+        update(LoginThrottle).where(row, LoginThrottle.failures < MAX_FAILURES)
+        .values(failures=failures, generation=LoginThrottle.generation + 1, updated_at=now,
+                total_failures=LoginThrottle.total_failures + 1,
+                locked_until=case((failures >= MAX_FAILURES, now + LOCK_DURATION),
+                                  else_=LoginThrottle.locked_until))
+        .returning(LoginThrottle.failures, LoginThrottle.generation),
+        execution_options={"synchronize_session": False}).one_or_none()
+    session.commit()
+    return Attempt(key, taken.failures, taken.generation) if taken else None
 
 
-def clear_failures(session: Session, username: str) -> None:
-    """A complete sign-in resets the count."""
-    throttle = session.get(LoginThrottle, username)
-    if throttle is not None:
-        throttle.failures, throttle.locked_until = 0, None
+def _if_unchanged(session: Session, attempt: Attempt, **values: Any) -> bool:
+    """Change the row only if nothing touched it since `attempt` (compare-and-set)."""
+    done = session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == attempt.key, LoginThrottle.generation == attempt.generation)
+        .values(generation=LoginThrottle.generation + 1, **values)
+        .returning(LoginThrottle.key),
+        execution_options={"synchronize_session": False}).one_or_none()
+    return done is not None
+
+
+def give_back(session: Session, attempt: Attempt) -> bool:
+    """A right password: its attempt no longer counts, if nothing happened since it was taken.
+
+    Only a lock that this very attempt set (it was the fifth) goes with it;
+    a lock another request set has moved the generation and stays.
+    """
+    return _if_unchanged(session, attempt, failures=LoginThrottle.failures - 1,
+                         total_failures=LoginThrottle.total_failures - 1, locked_until=None)
+
+
+def forgive(session: Session, attempt: Attempt) -> bool:
+    """Both factors were right: the count starts again, if nothing happened since."""
+    return _if_unchanged(session, attempt, failures=0, locked_until=None,
+                         total_failures=LoginThrottle.total_failures - 1)
+
+
+def record_failure(
+    session: Session, username: str | None, attempt: Attempt, now: datetime, *, step: str
+) -> bool:
+    """Audit a failed check of a known username (None: made up, not audited); True if locked."""
+    locked = attempt.failures >= MAX_FAILURES
+    if username is not None:
+        actor = f"adviser:{username}"
+        audit.record(session, actor, "console.login_failed", now, step=step,
+                     failures=attempt.failures)
+        if locked:
+            audit.record(session, actor, "console.login_locked", now,
+                         until=(now + LOCK_DURATION).isoformat())
+    return locked
+
+
+def purge_throttles(session: Session, pepper: bytes, now: datetime) -> int:
+    """Forget counters untouched for THROTTLE_RETENTION; one audit line sums the made-up names.
+
+    The audit log is append-only, so failures of usernames that match no
+    account are never audited one by one: this summary is their only entry.
+    """
+    stale = ((LoginThrottle.updated_at < now - THROTTLE_RETENTION)
+             & ((LoginThrottle.locked_until.is_(None)) | (LoginThrottle.locked_until <= now)))
+    known = [throttle_key(pepper, name) for name in session.scalars(select(Adviser.username))]
+    made_up = stale & LoginThrottle.key.not_in(known)
+    names, tried = session.execute(select(func.count(), func.sum(LoginThrottle.total_failures))
+                                   .where(made_up)).one()
+    if names:
+        audit.record(session, "system:purge", "console.unknown_usernames", now,
+                     usernames=names, failures=int(tried or 0))
+    result = session.execute(delete(LoginThrottle).where(stale),
+                             execution_options={"synchronize_session": False})
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _digest(token: str) -> str:
@@ -86,7 +155,28 @@ def open_session(session: Session, adviser: Adviser, stage: str, now: datetime) 
     token = secrets.token_urlsafe(32)
     session.add(ConsoleSession(token_hash=_digest(token), adviser_id=adviser.id, stage=stage,
                                created_at=now, last_seen_at=now))
+    session.flush()
     return token
+
+
+def wait_for_second_factor(session: Session, adviser: Adviser, now: datetime) -> str:
+    """A right password: this sign-in replaces any other waiting for the adviser's TOTP.
+
+    The partial unique index admits one waiting sign-in per adviser; a
+    concurrent one that got in first is ended and the insert tried again.
+    """
+    for _ in range(5):
+        session.execute(
+            update(ConsoleSession)
+            .where(ConsoleSession.adviser_id == adviser.id, ConsoleSession.stage == TOTP,
+                   ConsoleSession.ended_at.is_(None))
+            .values(ended_at=now), execution_options={"synchronize_session": False})
+        try:
+            with session.begin_nested():
+                return open_session(session, adviser, TOTP, now)
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not open a sign-in: too many at once for one adviser")
 
 
 def advance(session: Session, current: ConsoleSession, stage: str, now: datetime) -> str:

@@ -6,11 +6,11 @@ import re
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ivr import create_app
 from store import signin
-from store.models import Adviser, AuditEntry, ConsoleSession
+from store.models import Adviser, AuditEntry, ConsoleSession, LoginThrottle
 from tests.console import (
     PASSWORD,
     console_cookie,
@@ -152,8 +152,9 @@ def test_five_wrong_passwords_lock_the_username_for_fifteen_minutes(app, client,
                        {"username": "ann", "password": account.password})
     assert answer.status_code == 429
     assert session.scalars(select(ConsoleSession)).all() == []
-    assert actions(session, "adviser:ann")[-7:] == ["console.login_failed"] * 5 + [
-        "console.login_locked", "console.login_failed"]
+    # Refused while locked: nothing checked, nothing audited (that would be unbounded).
+    assert actions(session, "adviser:ann")[-6:] == ["console.login_failed"] * 5 + [
+        "console.login_locked"]
     clock.advance(minutes=15, seconds=1)
     sign_in(client, account, clock)
     assert "console.login" in actions(session, "adviser:ann")
@@ -171,7 +172,48 @@ def test_unknown_usernames_answer_like_known_ones_and_are_throttled(app, client,
                                                                  strip(unknown))
     for _ in range(4):
         post_form(client, "/console/login", "/console/login", {"username": "bob", "password": "x"})
-    assert actions(session, "adviser:bob")[-1] == "console.login_locked"
+    locked = post_form(client, "/console/login", "/console/login",
+                       {"username": "bob", "password": "x"})
+    assert locked.status_code == 429
+    # A made-up name is counted under an HMAC, never audited one attempt at a time.
+    assert actions(session, "adviser:bob") == []
+    assert "bob" not in str(session.execute(select(LoginThrottle.__table__)).all())
+
+
+def test_made_up_usernames_stay_bounded_and_are_purged(app, client, runner, session, clock):
+    make_adviser(app)
+    post_form(client, "/console/login", "/console/login", {"username": "ann", "password": "x"})
+    before = len(actions(session))
+    for n in range(30):
+        post_form(client, "/console/login", "/console/login",
+                  {"username": f"made-up-{n}", "password": "x"})
+    assert len(actions(session)) == before
+    assert session.scalar(select(func.count()).select_from(LoginThrottle)) == 31
+    clock.advance(hours=23)
+    result = runner.invoke(args=["ivr", "purge"])
+    assert result.exit_code == 0, result.output
+    assert session.scalar(select(func.count()).select_from(LoginThrottle)) == 31
+    clock.advance(hours=2)
+    result = runner.invoke(args=["ivr", "purge"])
+    assert result.exit_code == 0 and "31 sign-in counters" in result.output, result.output
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(LoginThrottle)) == 0
+    summary = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert summary.action == "console.unknown_usernames"
+    assert summary.details == {"usernames": 30, "failures": 30}
+
+
+def test_strict_transport_security_outside_development(settings):
+    production = create_app({**settings, "TESTING": False})
+    try:
+        answer = production.test_client().get("/console/login", base_url="https://localhost")
+        assert answer.headers["Strict-Transport-Security"] == "max-age=31536000"
+    finally:
+        production.extensions["ivr.engine"].dispose()
+
+
+def test_no_strict_transport_security_in_development(client):
+    assert "Strict-Transport-Security" not in client.get("/console/login").headers
 
 
 def test_wrong_or_replayed_totp_codes_count_as_failures(app, client, session, clock):

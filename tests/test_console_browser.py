@@ -176,6 +176,8 @@ def test_adviser_resets_a_locked_mailbox_by_keyboard(served, browser, shots):
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", name="Choose your password")).to_be_visible()
+    # Typing before the focus lands loses keys on a loaded machine.
+    expect(page.get_by_label("New password (at least 12 characters)")).to_be_focused()
     page.keyboard.type(NEW_PASSWORD)
     page.keyboard.press("Tab")
     page.keyboard.type(NEW_PASSWORD)

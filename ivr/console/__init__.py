@@ -130,7 +130,9 @@ def supervisor_only(view: View) -> View:
 
 @bp.after_request
 def protect_answers(response: Response) -> Response:
-    """No caching of customer data, no framing, no outside resources."""
+    """No caching of customer data, no framing, no outside resources; HTTPS only in production."""
+    if not (current_app.config.get("IVR_DEVELOPMENT") or current_app.config.get("TESTING")):
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"

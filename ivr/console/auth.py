@@ -1,9 +1,11 @@
 """Signing in to the console: password, then TOTP (enrolled at first), then a new password.
 
-Each stage is a server-side session under a new token. Failures at either
-factor count against the username typed (known or not, so accounts cannot
-be probed): five in a row lock it for fifteen minutes. Every failure, lock
-and successful sign-in is written to the audit log.
+Each stage is a server-side session under a new token. Every check at
+either factor is counted against the username typed (known or not, so
+accounts cannot be probed) before it runs: five failures lock it for fifteen
+minutes, during which nothing is checked (store/signin.py). Failures and
+locks of real accounts, and every sign-in, are written to the audit log;
+the rules are in docs/security.md, "Console sign-in".
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from werkzeug.wrappers import Response
 from ivr.console import adviser, bp, console_session, now, start_stage
 from ivr.console.forms import NewPasswordForm, SecondFactorForm, SignInForm
 from ivr.database import db
+from ivr.observability import note
 from store import advisers, audit, signin
 from store.credentials import Hasher
 
@@ -29,28 +32,38 @@ def _locked_message() -> str:
             f"{signin.LOCK_DURATION.seconds // 60} minutes. Ask a supervisor if you need help now.")
 
 
+def _key(username: str) -> str:
+    return signin.throttle_key(_hasher().pepper, username)
+
+
+def _refused(form: SignInForm) -> tuple[str, int]:
+    """Locked: nothing was checked. Not audited one by one (docs/security.md)."""
+    note(signin="locked")
+    flash(_locked_message(), "error")
+    return render_template("console/login.html", form=form), 429
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | tuple[str, int] | Response:
-    """Username and password."""
+    """Username and password: the attempt is counted before the hash is checked."""
     form = SignInForm()
     if not form.validate_on_submit():
         return render_template("console/login.html", form=form)
     store, moment = db(), now()
     username = advisers.normalise_username(form.username.data or "")
-    until = signin.locked_until(store, username, moment)
-    if until is not None:
-        audit.record(store, f"adviser:{username}", "console.login_failed", moment, step="locked")
-        store.commit()
-        flash(_locked_message(), "error")
-        return render_template("console/login.html", form=form), 429
+    attempt = signin.take_attempt(store, _key(username), moment)
+    if attempt is None:
+        return _refused(form)
     account = advisers.find_adviser(store, username)
     right = advisers.password_matches(_hasher(), account, form.password.data or "")
     if account is None or not right or account.disabled_at is not None:
-        locked = signin.record_failure(store, username, moment, step="password")
+        known = account.username if account is not None else None
+        locked = signin.record_failure(store, known, attempt, moment, step="password")
         store.commit()
         flash(_locked_message() if locked else "Wrong username or password.", "error")
         return render_template("console/login.html", form=form), 401
-    token = signin.open_session(store, account, signin.TOTP, moment)
+    signin.give_back(store, attempt)
+    token = signin.wait_for_second_factor(store, account, moment)
     store.commit()
     start_stage(token)
     return redirect(url_for("console.second_factor"))
@@ -71,9 +84,13 @@ def second_factor() -> str | Response:
         advisers.pending_totp_secret(account)
         store.commit()
     if form.validate_on_submit():
-        if advisers.check_totp(account, (form.code.data or "").strip(), now()):
+        attempt = signin.take_attempt(store, _key(account.username), now())
+        if attempt is not None and advisers.check_totp(
+                store, account, (form.code.data or "").strip(), now()):
+            signin.forgive(store, attempt)
             return _second_factor_passed(enrolling)
-        if signin.record_failure(store, account.username, now(), step="totp"):
+        if attempt is None or signin.record_failure(store, account.username, attempt, now(),
+                                                    step="totp"):
             signin.end_session(store, console_session(), now())
             store.commit()
             session.clear()
@@ -104,7 +121,6 @@ def _signed_in() -> Response:
     """The sign-in is complete: a fresh session identifier, audited."""
     store, account, moment = db(), adviser(), now()
     token = signin.advance(store, console_session(), signin.ACTIVE, moment)
-    signin.clear_failures(store, account.username)
     account.last_login_at = moment
     audit.record(store, advisers.actor_name(account), "console.login", moment)
     store.commit()
