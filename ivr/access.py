@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ivr import mailbox
-from ivr.database import seconds_left
 from ivr.observability import note
 from ivr.steps import StepContext
 from store import callers, codes
@@ -76,13 +75,10 @@ def check_code(c: StepContext, digits: str | None) -> str:
     if len(digits) != codes.CODE_LENGTH:
         return "length"
     line = _line(c)
-    # No attempt or strike is counted unless a verifier can take the check in
-    # time: under overload the caller hears an apology with nothing counted.
-    with c.hasher.admitted(seconds_left()):
-        caller = _take_caller_attempt(c)
-        if caller is None:
-            return "refused"
-        outcome = _check(c, line, digits)
+    caller = _take_caller_attempt(c)
+    if caller is None:
+        return "refused"
+    outcome = _check(c, line, digits)
     if outcome is codes.Check.RIGHT and line is not None:
         callers.give_back(c.session, caller)
         c.memory["code_entered"] = True
@@ -175,10 +171,14 @@ def toggle_ask(c: StepContext, _digits: str | None) -> str:
     return "done"
 
 
+# Operations that check a code: each waits for a verifier before the step is
+# taken or anything counted (ivr/steps.py), and gives up in time if none frees.
+VERIFIED = frozenset({"check_code"})
+
 OPERATIONS = {
     "route_access": route_access,
     "find_line": find_line,
-    "check_code": check_code,
+    "check_code": check_code,  # waits for a verifier first (VERIFIED)
     "code_menu": code_menu,
     "code_entered": code_entered,
     "propose_code": propose_code,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,7 +29,7 @@ from flask import Flask, Response, current_app, request
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from ivr.database import db
+from ivr.database import db, seconds_left
 from ivr.observability import Notes, notes
 from ivr.twiml import Destination, goodbye, render_turn, twiml
 from menus import engine
@@ -66,6 +67,10 @@ class PhoneFlow:
     flow: Flow
     operations: Mapping[str, Operation]
     destinations: Mapping[str, Resolver] = field(default_factory=dict)
+    # Operations that check a code: they wait for a verifier (store.credentials.
+    # Hasher.admitted) before the step is taken, so no write lock is held while
+    # waiting, and give up with nothing changed when none frees up in time.
+    verified: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -224,10 +229,13 @@ def _decide(runs: Phone, pressed: Press, noted: Notes, hold: StepHold, state: Ca
         nonlocal context
         if plain:
             raise Deferred
-        if context is None:
-            context = StepContext(hold.session, hold.take(), memory, runs.hasher,
-                                  runs.settings, hold.now, values)
-        outcome = phone_flow.operations[op](context, digits)
+        admitted = runs.hasher.admitted(seconds_left()) if op in phone_flow.verified \
+            else nullcontext()
+        with admitted:
+            if context is None:
+                context = StepContext(hold.session, hold.take(), memory, runs.hasher,
+                                      runs.settings, hold.now, values)
+            outcome = phone_flow.operations[op](context, digits)
         noted.operation(op, outcome)
         return outcome
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from menus.catalogue import sentence
 from store.models import CallerStrikes, Line, Mailbox
-from tests.conftest import HOME
+from tests.conftest import HOME, MOBILE
 from tests.test_secret_code import give_code
 
 BUDGET = 1.0
@@ -44,8 +44,15 @@ def test_a_check_that_cannot_start_in_time_takes_no_strike(app, session, make_li
     busy.__enter__()
     try:
         call = phone(HOME)
+        pressing = threading.Thread(target=call.press, args=("4827",))
         started = time.monotonic()
-        call.press("4827")
+        pressing.start()
+        time.sleep(BUDGET / 4)
+        # While it waits it holds no write lock: another call's step is saved at once.
+        other = phone(MOBILE)
+        other.press("0")
+        assert time.monotonic() - started < BUDGET
+        pressing.join(BUDGET * 3)
         waited = time.monotonic() - started
     finally:
         busy.__exit__(None, None, None)
