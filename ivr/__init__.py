@@ -24,6 +24,7 @@ from ivr import (
     notify,
     notify_doors,  # noqa: F401  (PUT .../notify, flask ivr notify)
     observability,
+    platforms,
     steps,
     support,
     transcription,
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["IVR_PIN_PEPPER"].encode(), app.config["IVR_BCRYPT_ROUNDS"],
         verifiers=app.config["IVR_VERIFIERS"],
     )
+    platforms.init_app(app)
     database.init_app(app)
     steps.init_app(app, FLOWS)
     observability.init_app(app)

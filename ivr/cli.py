@@ -15,7 +15,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivr.phone import FlaskTransport, HttpTransport, PhoneCall, Transport, simulated_recording
+from ivr.phone import (
+    CallFailed,
+    FlaskTransport,
+    HttpTransport,
+    PhoneCall,
+    Transport,
+    simulated_recording,
+)
 from store.lines import (
     LANGUAGES,
     DuplicateLine,
@@ -53,6 +60,16 @@ ENTRY_POINTS = {
     "access": "/voice/access",
     "deposit": "/voice/deposit",
     "support": "/support/incoming",
+}
+PLATFORMS = ("twilio", "signalwire", "telnyx")
+# The setting the console phone signs with, when --secret is not given.
+PHONE_SECRETS = {"twilio": "TWILIO_AUTH_TOKEN", "signalwire": "IVR_PLATFORM_SIGNING_KEY",
+                 "telnyx": None}
+PHONE_SECRET_MISSING = {
+    "twilio": "TWILIO_AUTH_TOKEN is not set: the app would refuse the call",
+    "signalwire": "IVR_PLATFORM_SIGNING_KEY is not set: the app would refuse the call",
+    "telnyx": "Telnyx signs with a private key the app never holds: pass --secret "
+              "(or IVR_PHONE_SECRET), the base64 Ed25519 key of IVR_PLATFORM_PUBLIC_KEY",
 }
 
 
@@ -179,10 +196,23 @@ def _keys(scripted: str | None) -> Iterator[str]:
         yield typed.strip()
 
 
-def _platform(url: str | None) -> str:
+def _converse(call: PhoneCall, entry: str, keys: str | None) -> None:
+    """Dial, type each key when asked, then hang up."""
+    call.dial(entry)
+    for typed in _keys(keys):
+        if call.ended or call.waiting is None:
+            break
+        click.echo(f"> {typed}")
+        call.press("" if typed == "-" else typed)
+    if not call.ended:
+        click.echo("(caller hangs up)")
+    call.hang_up()
+
+
+def _platform(url: str | None) -> str | None:
     """Where the console phone's recordings live: the dev server itself in development."""
     if not current_app.config.get("IVR_DEVELOPMENT"):
-        return "https://api.twilio.com"
+        return None  # where the call's platform keeps them
     server = url or "http://" + os.environ.get("IVR_BIND", "127.0.0.1:8000")
     return server.rstrip("/") + "/dev/platform"
 
@@ -197,14 +227,21 @@ def _platform(url: str | None) -> str:
 @click.option("--forwarded-from", help="Deposit: the ForwardedFrom the platform passes on.")
 @click.option("--speak", type=click.IntRange(0, 14400), default=5, show_default=True,
               help="Seconds the caller speaks at each recording (0: says nothing).")
+@click.option("--platform", type=click.Choice(PLATFORMS),
+              help="Sign and speak as this platform (default: IVR_PLATFORM).")
+@click.option("--secret", envvar="IVR_PHONE_SECRET",
+              help="The platform's signing secret; Telnyx: the base64 Ed25519 private key "
+                   "(default: TWILIO_AUTH_TOKEN, IVR_PLATFORM_SIGNING_KEY).")
 def call_command(
     caller: str, entry: str, url: str | None, keys: str | None,
     mailbox: str | None, forwarded_from: str | None, speak: int,
+    platform: str | None, secret: str | None,
 ) -> None:
     """Place a call against the app from the console, as the platform would."""
-    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    platform = platform or current_app.config["IVR_PLATFORM"]
+    token = secret or current_app.config.get(PHONE_SECRETS[platform] or "")
     if not token:
-        raise click.ClickException("TWILIO_AUTH_TOKEN is not set: the app would refuse the call")
+        raise click.ClickException(PHONE_SECRET_MISSING[platform])
     if entry == "deposit" and not (mailbox or forwarded_from):
         raise click.ClickException("a deposit call needs --mailbox NUMBER (the line called)")
     transport: Transport = HttpTransport(url) if url else FlaskTransport(current_app)
@@ -216,16 +253,11 @@ def call_command(
         return record(call, verb)
 
     call = PhoneCall(transport, token, caller=caller, called=mailbox or ENTRY_POINTS[entry],
-                     extra=extra, on_say=lambda text: click.echo(f"  {text}"),
+                     extra=extra, platform=platform, on_say=lambda text: click.echo(f"  {text}"),
                      recording=speaking)
-    call.dial(ENTRY_POINTS[entry])
-    for typed in _keys(keys):
-        if call.ended or call.waiting is None:
-            break
-        click.echo(f"> {typed}")
-        call.press("" if typed == "-" else typed)
-    if not call.ended:
-        click.echo("(caller hangs up)")
-    call.hang_up()
+    try:
+        _converse(call, ENTRY_POINTS[entry], keys)
+    except CallFailed as error:  # a refused signature, a server error: one line, no traceback
+        raise click.ClickException(str(error)) from None
     for number in call.dialled:
         click.echo(f"(call put through to {number})")

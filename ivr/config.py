@@ -76,6 +76,19 @@ def _dial_address(value: str) -> str:
     return value
 
 
+def _public_key(value: str) -> str:
+    from ivr.platforms.telnyx import public_key
+
+    public_key(value)
+    return value
+
+
+def _base_url(value: str) -> str:
+    if not re.fullmatch(r"https?://[^\s/]+", value.rstrip("/")):
+        raise ValueError("expected a base URL such as https://example.signalwire.com")
+    return value.rstrip("/")
+
+
 def _flag(value: str) -> bool:
     if value not in ("0", "1"):
         raise ValueError("expected 0 or 1")
@@ -132,6 +145,13 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_TRANSCRIBE_WAIT_SECONDS": (_positive, 120),
     # Production
     "IVR_DATABASE_TIMEOUT": (_seconds, 5.0),
+    # Telephony platform (issue 14, docs/platforms/)
+    "IVR_PLATFORM": (_choice("twilio", "signalwire", "telnyx"), "twilio"),
+    "IVR_PLATFORM_SIGNING_KEY": (str, None),
+    "IVR_PLATFORM_PUBLIC_KEY": (_public_key, None),
+    "IVR_PLATFORM_ACCOUNT": (str, None),
+    "IVR_PLATFORM_API_TOKEN": (str, None),
+    "IVR_PLATFORM_API_URL": (_base_url, None),
     # Low-priority bcrypt threads per process (store/credentials.py, issue #10):
     # as many as gunicorn's request threads, so no check queues behind another
     "IVR_VERIFIERS": (_positive, 2),

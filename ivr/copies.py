@@ -117,7 +117,7 @@ def delete_copy(_session: Session, key: str, _job: jobs.Claimed, _now: datetime)
 
 def delete_platform(_session: Session, sid: str, _job: jobs.Claimed, _now: datetime) -> None:
     """Delete the platform's copy of a recording we hold."""
-    if recordings.client() is None:
+    if not recordings.has_api():
         return  # no REST account: the platform's own retention applies
     if recordings.delete_recordings([sid]) != 1:
         raise Retry("the platform did not delete it")

@@ -1,6 +1,7 @@
 """A console phone: places a call against the app as the platform would.
 
-It signs every request with the platform's validator, follows the TwiML
+It signs every request as its platform does (Twilio, SignalWire or Telnyx:
+ivr/platforms/caller.py), speaks that platform's dialect, follows the TwiML
 (<Say>, <Play>, <Gather>, <Redirect>, <Record>, <Dial>, <Hangup>), and
 keeps what was said. A `recording` hook stands in for the caller speaking
 at a <Record>; like the platform, the phone then posts the recording status
@@ -11,22 +12,30 @@ or over HTTP against a running server.
 
 from __future__ import annotations
 
-import uuid
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 import requests
-from twilio.request_validator import RequestValidator
 
-IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
-ACCOUNT_SID = "AC" + "0" * 32
+from ivr.platforms import build
+from ivr.platforms.caller import IDEMPOTENCY_HEADER, SIDES, TWILIO_ACCOUNT, TwilioSide
+
+__all__ = ["IDEMPOTENCY_HEADER"]
+ACCOUNT_SID = TWILIO_ACCOUNT
+FORM = "application/x-www-form-urlencoded"
+
+
+def encoded(form: Mapping[str, str]) -> bytes:
+    """A form as the bytes sent (and, for Telnyx, signed): the same bytes every time."""
+    return urlencode(dict(form)).encode()
 
 
 class Transport(Protocol):
-    """Sends one signed POST and returns (status, body)."""
+    """Sends one signed POST (the form as `encoded` writes it) and returns (status, body)."""
 
     base_url: str
 
@@ -47,7 +56,8 @@ class HttpTransport:
     def post(
         self, url: str, form: Mapping[str, str], headers: Mapping[str, str]
     ) -> tuple[int, str]:
-        answer = self.http.post(url, data=dict(form), headers=dict(headers), timeout=self.timeout)
+        answer = self.http.post(url, data=encoded(form), timeout=self.timeout,
+                                headers={"Content-Type": FORM, **headers})
         return answer.status_code, answer.text
 
 
@@ -74,7 +84,7 @@ class PhoneCall:
     caller: str
     called: str
     extra: dict[str, str] = field(default_factory=dict)
-    sid: str = field(default_factory=lambda: "CA" + uuid.uuid4().hex)
+    sid: str = ""  # the platform's CallSid; a new one in the platform's form by default
     on_say: Callable[[str], None] | None = None
     said: list[str] = field(default_factory=list)
     documents: list[ET.Element] = field(default_factory=list)
@@ -84,6 +94,23 @@ class PhoneCall:
     last_request: tuple[str, dict[str, str], dict[str, str]] | None = None
     recording: Callable[[PhoneCall, ET.Element], dict[str, str]] | None = None
     recording_callbacks: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    platform: str = "twilio"
+    clock: Callable[[], float] = time.time
+
+    def __post_init__(self) -> None:
+        if not self.sid:
+            self.sid = self.side.call_sid()
+
+    @property
+    def side(self) -> TwilioSide:
+        """How this call's platform names things and signs."""
+        return SIDES[self.platform]
+
+    @property
+    def stored_sid(self) -> str:
+        """The CallSid as the app stores it, once the platform adapter translated it."""
+        translated = build({"IVR_PLATFORM": self.platform}).inbound({"CallSid": self.sid})
+        return (translated or {}).get("CallSid", self.sid)
 
     # -- placing and driving the call -------------------------------------
 
@@ -157,7 +184,7 @@ class PhoneCall:
         """The parameters the platform sends with every request of this call."""
         return {
             "CallSid": self.sid,
-            "AccountSid": ACCOUNT_SID,
+            "AccountSid": self.side.account,
             "From": self.caller,
             "To": self.called,
             "CallStatus": "in-progress",
@@ -168,14 +195,16 @@ class PhoneCall:
 
     def post(self, url: str, form: Mapping[str, str]) -> tuple[int, str]:
         """Sign and send one request of this call."""
+        self.last_request = self.signed(url, form)
+        return self.transport.post(*self.last_request)
+
+    def signed(self, url: str, form: Mapping[str, str]
+               ) -> tuple[str, dict[str, str], dict[str, str]]:
+        """One request of this call, signed but not sent: (absolute URL, form, headers)."""
         absolute = urljoin(self.transport.base_url, url)
-        body = {**self.params(), **form}
-        headers = {
-            "X-Twilio-Signature": RequestValidator(self.token).compute_signature(absolute, body),
-            IDEMPOTENCY_HEADER: uuid.uuid4().hex,
-        }
-        self.last_request = (absolute, body, headers)
-        return self.transport.post(absolute, body, headers)
+        fields = {**self.params(), **form}
+        return absolute, fields, self.side.sign(self.token, absolute, fields, encoded(fields),
+                                                self.clock())
 
     def _awaited(self) -> Waiting:
         if self.waiting is None:
@@ -243,19 +272,22 @@ class PhoneCall:
 
 
 def simulated_recording(
-    seconds: int = 5, platform: str = "https://api.twilio.com"
+    seconds: int = 5, platform: str | None = None
 ) -> Callable[[PhoneCall, ET.Element], dict[str, str]]:
     """A caller who speaks for `seconds` (capped by maxLength) then presses `#`.
 
-    The recording's URL is on `platform` (the dev server's own, in development).
+    The recording's URL is where the call's platform keeps it, or, given a
+    `platform` base URL (the dev server's own, in development), in Twilio's
+    path shape there.
     """
 
-    def record(_call: PhoneCall, verb: ET.Element) -> dict[str, str]:
+    def record(call: PhoneCall, verb: ET.Element) -> dict[str, str]:
         length = min(seconds, int(verb.get("maxLength") or 3600))
         if length <= 0:
             return {}
-        sid = "RE" + uuid.uuid4().hex
-        url = f"{platform}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
+        sid = call.side.recording_sid()
+        url = call.side.recording_url(sid) if platform is None \
+            else f"{platform}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
         return {"RecordingSid": sid, "RecordingUrl": url,
                 "RecordingDuration": str(length), "Digits": "#"}
 
@@ -281,5 +313,6 @@ class FlaskTransport:
     def post(
         self, url: str, form: Mapping[str, str], headers: Mapping[str, str]
     ) -> tuple[int, str]:
-        answer = self.client.post(url, data=dict(form), headers=dict(headers))
+        answer = self.client.post(url, data=encoded(form),
+                                  headers={"Content-Type": FORM, **headers})
         return answer.status_code, answer.get_data(as_text=True)

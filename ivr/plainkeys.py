@@ -78,8 +78,8 @@ class PlainKeys:
             return None
         headers = EnvironHeaders(environ)
         config = self.app.config
-        if not verify(request_url(environ), form, headers,
-                      token=config.get("TWILIO_AUTH_TOKEN")):
+        if not verify(request_url(environ), form, headers, environ["wsgi.input"].getvalue(),
+                      platform=self.app.extensions["ivr.platform"]):
             return None  # Flask refuses it, and logs why
         pressed = Press(sid, int(match[1]), form, headers.get(IDEMPOTENCY_HEADER), root)
         noted = Notes()

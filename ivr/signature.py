@@ -1,70 +1,30 @@
-"""The one signature check every webhook goes through."""
+"""The one signature check every webhook goes through, whatever the platform.
+
+`verify` needs no Flask request (a WSGI-level path can call it with the
+raw body); `signed` wraps a Flask view: it refuses (403, nothing changed) a
+request the configured platform did not sign, then hands the view the
+request's parameters in Twilio's vocabulary (see ivr/platforms).
+"""
 
 from __future__ import annotations
 
 import functools
-import hmac
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
-from urllib.parse import urlparse
+from typing import Any, cast
 
-from flask import abort, current_app, request
-from twilio.request_validator import (
-    SIGNATURE_HEADER,
-    SIGNATURE_SETTINGS_HEADER,
-    RequestValidator,
-    add_port,
-    get_signature_algorithm,
-    remove_port,
-)
-from werkzeug.datastructures import Headers
+from flask import abort, request
+from werkzeug.datastructures import ImmutableMultiDict
+
+from ivr.platforms import Headers, Platform, current
 
 log = logging.getLogger(__name__)
 
 
-def is_signed() -> bool:
-    """Whether this request carries the platform's valid signature for its URL and form."""
-    return verify(request.url, request.form, request.headers,
-                  token=current_app.config.get("TWILIO_AUTH_TOKEN"))
-
-
-def verify(url: str, form: Mapping[str, Any], headers: Mapping[str, str] | Headers, *,
-           token: str | None) -> bool:
-    """Whether `form` posted to `url` with `headers` is signed by the platform (no Flask needed).
-
-    The same check as the validator's `validate`, which accepts the URL signed
-    without its port or with it: the usual form is tried first, so a genuine
-    request costs one HMAC instead of two.
-    """
-    if not token:
-        log.error("TWILIO_AUTH_TOKEN is not set: refusing every webhook")
-        return False
-    signature = headers.get(SIGNATURE_HEADER)
-    if not signature:
-        return False
-    algorithm = get_signature_algorithm(headers.get(SIGNATURE_SETTINGS_HEADER))
-    validator, params = RequestValidator(token), _Params(form)
-    parsed = urlparse(url)
-    try:
-        return any(
-            hmac.compare_digest(validator.compute_signature(variant, params, algorithm).encode(),
-                                signature.encode())
-            for variant in (remove_port(parsed), add_port(parsed))
-        )
-    except ValueError:  # an algorithm the validator does not know: it refuses, and logs why
-        return bool(validator.validate(url, form, signature, algorithm))
-
-
-class _Params(dict[str, list[str]]):
-    """The form as the validator reads it (`getall`), each value list built once."""
-
-    def __init__(self, form: Mapping[str, Any]) -> None:
-        getlist = getattr(form, "getlist", None)
-        super().__init__((name, getlist(name) if getlist else [form[name]]) for name in form)
-
-    def getall(self, name: str) -> list[str]:
-        return self[name]
+def verify(url: str, form: Mapping[str, str], headers: Headers, body: bytes = b"",
+           platform: Platform | None = None) -> bool:
+    """Whether the request is signed by `platform` (default: the current app's)."""
+    return (platform or current()).verify(url, form, headers, body)
 
 
 def signed(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -72,9 +32,16 @@ def signed(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def check(*args: Any, **kwargs: Any) -> Any:
-        if not is_signed():
+        platform = current()
+        body = request.get_data(cache=True)
+        if not platform.verify(request.url, request.form, request.headers, body):
             log.warning("refused unsigned or wrongly signed request to %s", request.path)
             abort(403)
+        translated = platform.inbound(request.form)
+        if translated is not None:
+            # Where werkzeug keeps the parsed form: every later read sees the translation.
+            parsed = cast(Any, request)._get_current_object().__dict__
+            parsed["form"] = ImmutableMultiDict(translated)
         return view(*args, **kwargs)
 
     return check

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Response
+from flask import Response, has_app_context
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
+from ivr.platforms import current
 from menus.catalogue import CATALOGUES, VOICES, sentence
 from menus.engine import Turn
 from menus.flow import End, Entry, Flow, Menu, Node, Play, Prompt, Record, Transfer
@@ -46,8 +47,9 @@ def say(
     keys: Iterable[Prompt],
     values: Mapping[str, Any] | None = None,
 ) -> None:
-    """Append one <Say> per prompt key, in the language's voice, or a <Play>."""
-    voice = VOICES[language]
+    """Append one <Say> per prompt key, in the platform's voice for the language, or a <Play>."""
+    # Plain keys answer outside Flask (ivr/plainkeys.py): every platform speaks en/fr/de so.
+    voice = current().say(language) if has_app_context() else VOICES[language]
     for key in keys:
         if isinstance(key, Play):
             verb.play((values or {})[key.value])

@@ -12,15 +12,38 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from ivr import create_app
 from ivr.phone import FlaskTransport, PhoneCall
+from ivr.platforms import NAMES as PLATFORMS
+from ivr.platforms.caller import new_keypair
 from store.lines import add_line
 from store.models import Line
 from tests import twiml
 from tests.clock import Clock
 from tests.databases import Databases
+from tests.fakes import FakeApi, fake_api
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+SIGNING_KEY = "PSKtest-signalwire-signing-key"
+TELNYX_PRIVATE, TELNYX_PUBLIC = new_keypair()
 HOME = "+33142685300"
 MOBILE = "+33612345678"
+__all__ = ["PLATFORMS"]
+
+
+def platform_settings(platform: str) -> dict[str, Any]:
+    """The settings that make the app serve `platform`, with its verification key."""
+    return {"IVR_PLATFORM": platform, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "IVR_PLATFORM_SIGNING_KEY": SIGNING_KEY if platform == "signalwire" else None,
+            "IVR_PLATFORM_PUBLIC_KEY": TELNYX_PUBLIC if platform == "telnyx" else None}
+
+
+def phone_secret(platform: str) -> str:
+    """What the platform signs with (for Telnyx, the private key the app never holds)."""
+    return {"twilio": AUTH_TOKEN, "signalwire": SIGNING_KEY, "telnyx": TELNYX_PRIVATE}[platform]
+
+
+def http_settings(platform: str, **settings: Any) -> dict[str, Any]:
+    """Settings for a served app on `platform`, with the console phone's secret for the CLI."""
+    return {**settings, **platform_settings(platform), "IVR_PHONE_SECRET": phone_secret(platform)}
 
 
 @pytest.fixture(scope="session")
@@ -39,13 +62,19 @@ def database_url(databases: Databases) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> dict[str, Any]:
+def platform_name() -> str:
+    """The platform the app serves; a test parametrises it to run on each."""
+    return "twilio"
+
+
+@pytest.fixture
+def settings(database_url: str, platform_name: str, tmp_path: Path) -> dict[str, Any]:
     """The app's configuration in tests; a test may change it before using `app`."""
     return {
         "TESTING": True,
         "IVR_DATABASE_URL": database_url,
         "IVR_RECORDINGS_URL": str(tmp_path / "recordings"),
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        **platform_settings(platform_name),
         "IVR_SECRET_KEY": "test-secret-key",
         "IVR_PIN_PEPPER": "test-pepper",
         "IVR_BCRYPT_ROUNDS": 4,
@@ -96,6 +125,14 @@ def make_line(app: Flask) -> Callable[..., Line]:
     return make
 
 
+@pytest.fixture
+def platform_api(app: Flask) -> Iterator[FakeApi]:
+    """The configured platform's REST API on loopback, and the app pointed at it."""
+    with fake_api(app.config["IVR_PLATFORM"]) as api:
+        app.config.update(api.settings())
+        yield api
+
+
 class CheckedTransport(FlaskTransport):
     """The test client, checking every answer is valid TwiML (or a 403)."""
 
@@ -107,11 +144,12 @@ class CheckedTransport(FlaskTransport):
 
 
 @pytest.fixture
-def phone(app: Flask) -> Callable[..., PhoneCall]:
+def phone(app: Flask, platform_name: str) -> Callable[..., PhoneCall]:
     """Place a call: phone(HOME) dials the access number from the fixed line."""
 
     def place(caller: str = HOME, to: str = "/voice/access", **extra: str) -> PhoneCall:
-        call = PhoneCall(CheckedTransport(app), AUTH_TOKEN, caller=caller, called=to, extra=extra)
+        call = PhoneCall(CheckedTransport(app), phone_secret(platform_name), caller=caller,
+                         called=to, extra=extra, platform=platform_name)
         return call.dial(to)
 
     return place

@@ -21,8 +21,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from twilio.http.http_client import TwilioHttpClient
-
 ACCOUNT_SID = "AC" + "3" * 32
 RECORDING = re.compile(r"/2010-04-01/Accounts/(AC\w+)/Recordings/(RE\w+?)(\.json)?$")
 MESSAGES = re.compile(r"/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
@@ -116,18 +114,6 @@ class Platform:
 
     def recording_url(self, sid: str) -> str:
         return f"{self.base}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
-
-
-class Loopback(TwilioHttpClient):
-    """The twilio library's HTTP client, sending what it would send to Twilio to `base`."""
-
-    def __init__(self, base: str) -> None:
-        super().__init__(timeout=5)
-        self.base = base
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        url = re.sub(r"^https://api\.twilio\.com", self.base, url)
-        return super().request(method, url, *args, **kwargs)
 
 
 class _SwitchHandler(_Handler):

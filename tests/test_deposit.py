@@ -10,7 +10,6 @@ from menus.catalogue import sentence
 from store.messages import Recording, set_greeting
 from store.models import Line, Message
 from tests.conftest import AUTH_TOKEN, HOME, MOBILE, CheckedTransport
-from tests.fakes import FakeTwilioHttp
 
 OTHER = "+33145000000"
 GREETING_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/REgreet"
@@ -134,7 +133,7 @@ def test_unknown_line_is_told_politely_and_the_call_ends(app, session):
     assert all(d.find("Record") is None for d in call.documents)
 
 
-def test_a_full_mailbox_says_so(app, session, make_line):
+def test_a_full_mailbox_says_so(app, session, make_line, platform_api):
     app.config["IVR_MAX_MESSAGES"] = 2
     make_line()
     leave_message(app).hang_up()
@@ -143,8 +142,7 @@ def test_a_full_mailbox_says_so(app, session, make_line):
     assert len(stored(session)) == 2
     full = leave_message(app)
     assert full.said == [sentence("en", "mailbox_full"), sentence("en", "goodbye")]
-    app.config["TWILIO_ACCOUNT_SID"] = "AC" + "1" * 32
-    app.extensions["ivr.twilio_http"] = http = FakeTwilioHttp()
+    http = platform_api
     late.hang_up()  # its recording arrives once the mailbox is full: not stored, deleted
     assert len(stored(session)) == 2
     assert http.deleted == [late_sid(late)]

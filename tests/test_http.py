@@ -8,23 +8,22 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import requests
-from twilio.request_validator import RequestValidator
 
 from ivr.phone import HttpTransport, PhoneCall
+from ivr.platforms.caller import new_keypair
 from menus.catalogue import sentence
 from store.lines import add_line
 from tests import twiml
-from tests.conftest import AUTH_TOKEN, HOME
+from tests.conftest import HOME, PLATFORMS, http_settings, phone_secret
 from tests.server import ROOT, environment, gunicorn
 
 
-@pytest.fixture(scope="module")
-def served(databases):
-    """One gunicorn (2 workers) on a migrated database with the demo line."""
+@pytest.fixture(scope="module", params=PLATFORMS)
+def served(databases, request):
+    """One gunicorn (2 workers) per platform, on a migrated database with the demo line."""
     url = databases.create()
-    settings = {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "IVR_PIN_PEPPER": "http-pepper", "IVR_SECRET_KEY": "http-key",
-                "IVR_BCRYPT_ROUNDS": 4}
+    settings = http_settings(request.param, IVR_DATABASE_URL=url, IVR_PIN_PEPPER="http-pepper",
+                             IVR_SECRET_KEY="http-key", IVR_BCRYPT_ROUNDS=4)
     from store.db import make_engine, make_session_factory
 
     engine = make_engine(url)
@@ -37,15 +36,27 @@ def served(databases):
     databases.drop(url)
 
 
-def test_unsigned_request_is_refused(served):
-    base, _ = served
+def test_unsigned_and_forged_requests_are_refused(served):
+    base, settings = served
     answer = requests.post(f"{base}/voice/access", data={"CallSid": "CA1", "From": HOME})
     assert answer.status_code == 403
+    wrong = new_keypair()[0] if settings["IVR_PLATFORM"] == "telnyx" else "not-the-secret"
+    forger = caller(base, settings, HOME)
+    forger.token = wrong  # signed as the platform signs, with a secret that is not the account's
+    status, _ = forger.post("/voice/access", {})
+    assert status == 403
+
+
+def caller(base: str, settings, number: str) -> PhoneCall:
+    """A phone on the served app's platform, signing as it does."""
+    platform = settings["IVR_PLATFORM"]
+    return PhoneCall(HttpTransport(base), phone_secret(platform), caller=number,
+                     called="access", platform=platform)
 
 
 def test_a_remote_call_over_http(served):
-    base, _ = served
-    call = PhoneCall(HttpTransport(base), AUTH_TOKEN, caller="+33612345678", called="access")
+    base, settings = served
+    call = caller(base, settings, "+33612345678")
     call.dial("/voice/access")
     for _ in range(3):
         call.press("*")
@@ -83,12 +94,10 @@ def test_a_menu_key_retried_concurrently_is_taken_once(served):
         add_line(session, "+33142685309", region="FR", language="en")
         session.commit()
     engine.dispose()
-    call = PhoneCall(HttpTransport(base), AUTH_TOKEN, caller="+33142685309", called="access")
+    call = caller(base, settings, "+33142685309")
     call.dial("/voice/access")
     assert call.last_said == sentence("en", "main_menu")
-    url, form = f"{base}/voice/step/1", {**call.params(), "Digits": "2"}
-    headers = {"X-Twilio-Signature": RequestValidator(AUTH_TOKEN).compute_signature(url, form),
-               "I-Twilio-Idempotency-Token": "one-try-and-its-retries"}
+    url, form, headers = call.signed("/voice/step/1", {"Digits": "2"})
     with ThreadPoolExecutor(8) as pool:  # the first try and its retries, all at once
         answers = list(pool.map(lambda _: HttpTransport(base).post(url, form, headers),
                                 range(8)))

@@ -12,7 +12,7 @@ from menus.catalogue import sentence
 from store.messages import Recording, store_message
 from store.models import Line, Mailbox, Message
 from tests.conftest import HOME, MOBILE
-from tests.fakes import FakeTwilioHttp
+from tests.fakes import FakeApi
 from tests.test_secret_code import give_code
 
 # 13:05 UTC is 14:05 in Paris in winter.
@@ -40,11 +40,9 @@ def play(sid: str) -> str:
 
 
 @pytest.fixture
-def platform(app) -> FakeTwilioHttp:
-    """The Twilio REST API, faked: deletions are recorded, nothing leaves the machine."""
-    app.config["TWILIO_ACCOUNT_SID"] = "AC" + "2" * 32
-    app.extensions["ivr.twilio_http"] = http = FakeTwilioHttp()
-    return http
+def platform(platform_api) -> FakeApi:
+    """The platform's REST API on loopback: deletions are recorded, nothing leaves the machine."""
+    return platform_api
 
 
 @pytest.mark.parametrize(("new", "saved", "expected"), [

@@ -15,7 +15,6 @@ from store.credentials import Hasher
 from store.models import Call, Line, Mailbox, Message, PhantomStrikes, SupportCall
 from tests.clock import Clock
 from tests.conftest import HOME, MOBILE
-from tests.fakes import FakeTwilioHttp
 from tests.test_deposit import leave_message
 from tests.test_listening import add_message
 from tests.test_secret_code import code_matches, give_code
@@ -268,9 +267,9 @@ def test_reset_errors_are_clear(make_line, runner, args, error):
 
 
 def test_purge_deletes_old_messages_their_recordings_and_stale_calls(app, session, make_line,
-                                                                    phone, runner):
-    app.config["TWILIO_ACCOUNT_SID"] = "AC" + "3" * 32
-    app.extensions["ivr.twilio_http"] = http = FakeTwilioHttp()
+                                                                    phone, runner,
+                                                                    platform_api):
+    http = platform_api
     make_line()
     now = app.config["IVR_CLOCK"]()
     add_message(app, session, sid="REold", at=now - timedelta(days=31))

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from ivr import mwi, worker
 from store.models import Job, Line, Message, OutboxMessage
 from tests.conftest import AUTH_TOKEN, HOME
-from tests.endpoints import ACCOUNT_SID, Loopback, platform_api, switch_receiver
+from tests.endpoints import ACCOUNT_SID, platform_api, switch_receiver
 from tests.test_mail import Inbox
 from tests.test_recording_copies import Shifted, leave_message, run_until_done
 
@@ -57,17 +57,12 @@ def shifted():
 @pytest.fixture
 def settings(settings, platform, smtp, shifted, request):
     settings = {**settings, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "IVR_CLOCK": shifted,
-                "IVR_SMTP_URL": smtp.url, "IVR_SMS_FROM": "+33700000000"}
+                "IVR_SMTP_URL": smtp.url, "IVR_SMS_FROM": "+33700000000",
+                "IVR_PLATFORM_API_URL": platform.base}
     if "switch" in request.fixturenames:
         switch = request.getfixturevalue("switch")
         settings.update(IVR_MWI_URL=switch.url, IVR_MWI_SECRET=MWI_SECRET)
     return settings
-
-
-@pytest.fixture
-def app(app, platform):
-    app.extensions["ivr.twilio_http"] = Loopback(platform.base)
-    return app
 
 
 def subscriber(make_line, notify, language="en", **fields):

@@ -23,6 +23,7 @@ from ivr import create_app
 from ivr.phone import PhoneCall
 from ivr.plainkeys import PlainKeys
 from ivr.plainkeys import request_url as plain_url
+from ivr.platforms import build
 from ivr.signature import verify
 from menus.catalogue import sentence
 from store.lines import add_line
@@ -176,15 +177,17 @@ def test_the_request_deadline_holds_on_plain_keys(make_app, caplog, plain_answer
 def test_the_one_hmac_check_accepts_exactly_what_the_validator_accepts(url):
     form = {"CallSid": SID, "Digits": "2", "From": HOME}
     validator = RequestValidator(AUTH_TOKEN)
+    twilio = build({"IVR_PLATFORM": "twilio", "TWILIO_AUTH_TOKEN": AUTH_TOKEN})
     stripped = url.replace(":443", "")
     for signed_url in {url, stripped, stripped.replace(".com", ".com:443")}:
         for token in (AUTH_TOKEN, "another-token"):
             signature = RequestValidator(token).compute_signature(signed_url, form)
             headers = {"X-Twilio-Signature": signature}
-            assert verify(url, form, headers, token=AUTH_TOKEN) == \
+            assert verify(url, form, headers, platform=twilio) == \
                 validator.validate(url, form, signature), (signed_url, token)
-    assert not verify(url, form, {}, token=AUTH_TOKEN)
-    assert not verify(url, form, {"X-Twilio-Signature": "x"}, token=None)
+    assert not verify(url, form, {}, platform=twilio)
+    unset = build({"IVR_PLATFORM": "twilio", "TWILIO_AUTH_TOKEN": None})
+    assert not verify(url, form, {"X-Twilio-Signature": "x"}, platform=unset)
 
 
 @pytest.mark.parametrize("environ", [

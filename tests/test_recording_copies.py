@@ -25,7 +25,7 @@ from ivr.phone import PhoneCall
 from store import jobs
 from store.models import Job, Mailbox, Message, utcnow
 from tests.conftest import AUTH_TOKEN, HOME, MOBILE, CheckedTransport
-from tests.endpoints import ACCOUNT_SID, Loopback, platform_api
+from tests.endpoints import ACCOUNT_SID, platform_api
 from tests.server import ROOT, environment, free_port
 
 
@@ -57,18 +57,12 @@ def shifted():
 def settings(settings, platform, shifted, request):
     """The platform on loopback; the bucket store when the test uses `bucket`."""
     settings = {**settings, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "IVR_CLOCK": shifted,
-                "IVR_DELETE_PLATFORM_RECORDINGS": "1"}
+                "IVR_DELETE_PLATFORM_RECORDINGS": "1", "IVR_PLATFORM_API_URL": platform.base}
     if "bucket" in request.fixturenames:
         settings.update(IVR_RECORDINGS_URL="s3://voicemail/ivr/recordings",
                         IVR_S3_ENDPOINT_URL=request.getfixturevalue("bucket"),
                         IVR_MEDIA_URL_SECONDS="60")
     return settings
-
-
-@pytest.fixture
-def app(app, platform):
-    app.extensions["ivr.twilio_http"] = Loopback(platform.base)
-    return app
 
 
 def leave_message(app, platform, sid="RE" + "a" * 32, seconds=9) -> PhoneCall:
@@ -320,7 +314,7 @@ def test_a_worker_process_killed_mid_fetch_is_replaced_without_loss(
     platform.fail_first = 0
     sid = "RE" + "e" * 32
     leave_message(app, platform, sid)
-    # (the platform copy's deletion goes through the twilio library: tested in-process above)
+    # (the platform copy's deletion is tested in-process above)
     # (the key pair is the same basic auth, set so a development.env cannot fill it in)
     env = environment({**settings, "IVR_JOB_LEASE_SECONDS": 2,
                        "IVR_DELETE_PLATFORM_RECORDINGS": "0",

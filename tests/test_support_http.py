@@ -10,18 +10,18 @@ import pytest
 import requests
 
 from store.lines import add_line
-from tests.conftest import AUTH_TOKEN, HOME, MOBILE
+from tests.conftest import HOME, MOBILE, PLATFORMS, http_settings
 from tests.server import ROOT, environment, gunicorn
 
 DESK = "+33199000000"
 
 
-@pytest.fixture(scope="module")
-def served(databases):
+@pytest.fixture(scope="module", params=PLATFORMS)
+def served(databases, request):
     url = databases.create()
-    settings = {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "IVR_PIN_PEPPER": "http-pepper", "IVR_SECRET_KEY": "http-key",
-                "IVR_BCRYPT_ROUNDS": 4, "IVR_SUPPORT_DIAL": DESK}
+    settings = http_settings(request.param, IVR_DATABASE_URL=url, IVR_PIN_PEPPER="http-pepper",
+                             IVR_SECRET_KEY="http-key", IVR_BCRYPT_ROUNDS=4,
+                             IVR_SUPPORT_DIAL=DESK)
     from store.db import make_engine, make_session_factory
 
     engine = make_engine(url)

@@ -20,19 +20,19 @@ from store.credentials import Hasher
 from store.db import make_engine, make_session_factory
 from store.lines import add_line
 from store.models import AuditEntry, Line, Mailbox, Message
-from tests.conftest import AUTH_TOKEN, HOME
+from tests.conftest import HOME, PLATFORMS, http_settings, phone_secret
 from tests.server import ROOT, environment, gunicorn
 
 CALLERS = 12
 PEPPER = "voicemail-http-pepper"
 
 
-@pytest.fixture(scope="module")
-def served(databases):
-    """gunicorn serving a migrated database with the demo line, its code 4827."""
+@pytest.fixture(scope="module", params=PLATFORMS)
+def served(databases, request):
+    """gunicorn per platform, serving a migrated database with the demo line, its code 4827."""
     url = databases.create()
-    settings = {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "IVR_PIN_PEPPER": PEPPER, "IVR_SECRET_KEY": "http-key", "IVR_BCRYPT_ROUNDS": 4}
+    settings = http_settings(request.param, IVR_DATABASE_URL=url, IVR_PIN_PEPPER=PEPPER,
+                             IVR_SECRET_KEY="http-key", IVR_BCRYPT_ROUNDS=4)
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     with sessions() as session:
@@ -45,9 +45,11 @@ def served(databases):
     databases.drop(url)
 
 
-def remote(base: str, caller: str) -> PhoneCall:
-    return PhoneCall(HttpTransport(base), AUTH_TOKEN, caller=caller,
-                     called="/voice/access").dial("/voice/access")
+def remote(served, caller: str) -> PhoneCall:
+    base, settings, _ = served
+    platform = settings["IVR_PLATFORM"]
+    return PhoneCall(HttpTransport(base), phone_secret(platform), caller=caller,
+                     called="/voice/access", platform=platform).dial("/voice/access")
 
 
 def test_the_console_phone_leaves_a_message_heard_remotely(served):
@@ -62,7 +64,7 @@ def test_the_console_phone_leaves_a_message_heard_remotely(served):
     with sessions() as session:
         [message] = session.scalars(select(Message)).all()
         assert (message.caller, message.duration) == ("+33612345678", 8)
-    call = remote(base, "+33700000001").press("0142685300#").press("4827#").press("1")
+    call = remote(served, "+33700000001").press("0142685300#").press("4827#").press("1")
     assert call.said[-4] == "You have 1 new message and 0 saved messages."
     assert call.said[-2] == f"[recording {message.recording_url}]"
     call.hang_up()
@@ -71,7 +73,7 @@ def test_the_console_phone_leaves_a_message_heard_remotely(served):
 def test_concurrent_wrong_codes_check_at_most_three(served):
     """Runs last in this module: it leaves the line locked."""
     base, _settings, sessions = served
-    calls = [remote(base, f"+336000000{index:02d}").press("0142685300#")
+    calls = [remote(served, f"+336000000{index:02d}").press("0142685300#")
              for index in range(CALLERS)]
     assert all(call.last_said == sentence("en", "enter_code") for call in calls)
     start = threading.Barrier(CALLERS)
@@ -105,5 +107,5 @@ def test_concurrent_wrong_codes_check_at_most_three(served):
     assert locks == 1 and wrong == 2
     assert wrong + locks <= codes.MAX_STRIKES
     # The right code is refused now, from anywhere.
-    after = remote(base, "+33700000002").press("0142685300#")
+    after = remote(served, "+33700000002").press("0142685300#")
     assert after.last_said == sentence("en", "locked") and after.ended
