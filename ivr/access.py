@@ -75,16 +75,10 @@ def check_code(c: StepContext, digits: str | None) -> str:
     if len(digits) != codes.CODE_LENGTH:
         return "length"
     line = _line(c)
-    lockout = c.settings["IVR_LOCKOUT_SECONDS"]
     caller = _take_caller_attempt(c)
     if caller is None:
         return "refused"
-    if line is None:
-        key = c.memory.get(PHANTOM) or codes.phantom_key(c.hasher, "")
-        outcome = codes.check_unknown_line(c.session, c.hasher, key, digits, c.now, lockout)
-    else:
-        outcome = codes.check_code(c.session, c.hasher, line, digits, c.now, lockout,
-                                   caller=c.call.caller)
+    outcome = _check(c, line, digits)
     if outcome is codes.Check.RIGHT and line is not None:
         callers.give_back(c.session, caller)
         c.memory["code_entered"] = True
@@ -95,6 +89,15 @@ def check_code(c: StepContext, digits: str | None) -> str:
             note(throttled="call")
             return "throttled"
     return outcome.value
+
+
+def _check(c: StepContext, line: Line | None, digits: str) -> codes.Check:
+    lockout = c.settings["IVR_LOCKOUT_SECONDS"]
+    if line is None:
+        key = c.memory.get(PHANTOM) or codes.phantom_key(c.hasher, "")
+        return codes.check_unknown_line(c.session, c.hasher, key, digits, c.now, lockout)
+    return codes.check_code(c.session, c.hasher, line, digits, c.now, lockout,
+                            caller=c.call.caller)
 
 
 def _take_caller_attempt(c: StepContext) -> str | None:
@@ -169,10 +172,14 @@ def toggle_ask(c: StepContext, _digits: str | None) -> str:
     return "done"
 
 
+# Operations that check a code: each waits for a verifier before the step is
+# taken or anything counted (ivr/steps.py), and gives up in time if none frees.
+VERIFIED = frozenset({"check_code"})
+
 OPERATIONS = {
     "route_access": route_access,
     "find_line": find_line,
-    "check_code": check_code,
+    "check_code": check_code,  # waits for a verifier first (VERIFIED)
     "code_menu": code_menu,
     "code_entered": code_entered,
     "propose_code": propose_code,

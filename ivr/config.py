@@ -156,7 +156,7 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_PLATFORM_API_URL": (_base_url, None),
     # Low-priority bcrypt threads per process (store/credentials.py, issue #10):
     # as many as gunicorn's request threads, so no check queues behind another
-    "IVR_VERIFIERS": (_positive, 16),
+    "IVR_VERIFIERS": (_positive, 2),
 }
 
 

@@ -66,6 +66,12 @@ def deadline(budget: float) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
+def seconds_left() -> float | None:
+    """What remains of the request's time (None outside a request)."""
+    limit = _DEADLINE.get()
+    return None if limit is None else limit - time.monotonic()
+
+
 def _start_clock() -> None:
     g.ivr_deadline = _DEADLINE.set(time.monotonic() + current_app.config["IVR_REQUEST_BUDGET"])
 

@@ -10,7 +10,7 @@ from menus.deposit import DEPOSIT
 from menus.support import SUPPORT
 
 FLOWS: Mapping[str, PhoneFlow] = {
-    ACCESS.name: PhoneFlow(ACCESS, access.OPERATIONS),
+    ACCESS.name: PhoneFlow(ACCESS, access.OPERATIONS, verified=access.VERIFIED),
     DEPOSIT.name: PhoneFlow(DEPOSIT, deposit.OPERATIONS, deposit.DESTINATIONS),
     SUPPORT.name: PhoneFlow(SUPPORT, support.OPERATIONS, support.DESTINATIONS),
 }

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask
+from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import EnvironHeaders, MultiDict
 from werkzeug.wsgi import get_current_url
 
@@ -29,7 +30,7 @@ from ivr import voice
 from ivr.database import deadline
 from ivr.observability import Notes, record
 from ivr.signature import verify
-from ivr.steps import IDEMPOTENCY_HEADER, Deferred, Press, answer_press, valid_sid
+from ivr.steps import IDEMPOTENCY_HEADER, SEEN, Deferred, Press, answer_press, valid_sid
 
 ENDPOINT = "voice.step"  # the Flask view these requests would reach
 STEP_PATH = re.compile(r"/voice/step/([0-9]{1,9})")
@@ -88,9 +89,12 @@ class PlainKeys:
         try:
             with deadline(config["IVR_REQUEST_BUDGET"]):
                 answer = answer_press(session, runs, pressed, noted, plain=connection)
-        except Deferred:
+        except Deferred as deferred:
+            environ[SEEN] = deferred.seen
             return None
-        except Exception:
+        except Exception as error:
+            if isinstance(error, DBAPIError) and error.connection_invalidated:
+                return None  # a connection the server had closed: Flask's path tries once more
             answer = voice.apologise(connection.rollback, environ["PATH_INFO"],
                                      runs.default_language)
         finally:

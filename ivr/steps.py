@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,7 +29,7 @@ from flask import Flask, Response, current_app, request
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from ivr.database import db
+from ivr.database import db, seconds_left
 from ivr.observability import Notes, notes
 from ivr.twiml import Destination, goodbye, render_turn, twiml
 from menus import engine
@@ -66,6 +67,10 @@ class PhoneFlow:
     flow: Flow
     operations: Mapping[str, Operation]
     destinations: Mapping[str, Resolver] = field(default_factory=dict)
+    # Operations that check a code: they wait for a verifier (store.credentials.
+    # Hasher.admitted) before the step is taken, so no write lock is held while
+    # waiting, and give up with nothing changed when none frees up in time.
+    verified: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -93,10 +98,23 @@ class Press:
     form: Mapping[str, str]
     token: str | None  # the platform's idempotency token, if any
     root: str = ""  # where the app is mounted: the next step is {root}/voice/step/{n}
+    # The call as the plain-key path read it just before, if it did: (state,).
+    seen: tuple[CallState | None, ...] = ()
+
+
+SEEN = "ivr.seen"  # where the plain-key path leaves the call it read, for Flask's path
 
 
 class Deferred(Exception):
-    """A plain-key path met more than a plain key: nothing was changed, let Flask answer."""
+    """A plain-key path met more than a plain key: nothing was changed, let Flask answer.
+
+    `seen` is the call as read, which Flask's path decides from instead of
+    reading it again (the step is still taken by a conditional UPDATE).
+    """
+
+    def __init__(self, seen: tuple[CallState | None, ...] = ()) -> None:
+        super().__init__()
+        self.seen = seen
 
 
 def init_app(app: Flask, flows: Mapping[str, PhoneFlow]) -> None:
@@ -134,7 +152,7 @@ def valid_sid(sid: str) -> str | None:
 def press(sid: str, step: int) -> Press:
     """This request as a press of step `step`."""
     return Press(sid, step, request.form, request.headers.get(IDEMPOTENCY_HEADER),
-                 request.script_root)
+                 request.script_root, request.environ.get(SEEN, ()))
 
 
 def enter(flow: str, line: Line | None, *, home: bool) -> Response:
@@ -166,14 +184,18 @@ def answer_press(session: Session, runs: Phone, pressed: Press, noted: Notes, *,
     """
     hold = StepHold(session, pressed.sid, pressed.step, fingerprint(runs, pressed), runs.now(),
                     plain)
-    state = hold.read() if pressed.step > 0 else None
+    state = None
+    if pressed.step > 0:
+        state = pressed.seen[0] if pressed.seen else hold.read()
     if state is not None and state.step == pressed.step and not state.ended:
         try:
             return _decide(runs, pressed, noted, hold, state, plain is not None)
+        except Deferred:
+            raise Deferred((state,)) from None
         except Lost:
             (plain or session).rollback()
     if plain is not None:
-        raise Deferred
+        raise Deferred  # Flask's path claims the step outright, or says why not
     return _claim(runs, pressed, noted, hold)
 
 
@@ -207,10 +229,13 @@ def _decide(runs: Phone, pressed: Press, noted: Notes, hold: StepHold, state: Ca
         nonlocal context
         if plain:
             raise Deferred
-        if context is None:
-            context = StepContext(hold.session, hold.take(), memory, runs.hasher,
-                                  runs.settings, hold.now, values)
-        outcome = phone_flow.operations[op](context, digits)
+        admitted = runs.hasher.admitted(seconds_left()) if op in phone_flow.verified \
+            else nullcontext()
+        with admitted:
+            if context is None:
+                context = StepContext(hold.session, hold.take(), memory, runs.hasher,
+                                      runs.settings, hold.now, values)
+            outcome = phone_flow.operations[op](context, digits)
         noted.operation(op, outcome)
         return outcome
 

@@ -13,8 +13,10 @@ import hashlib
 import hmac
 import os
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -26,6 +28,9 @@ T = TypeVar("T")
 # what CPU is left. Not the lowest (19): on a shared host, checks would then
 # crawl behind every other busy process and run out of the request's time.
 VERIFIER_NICENESS = 10
+# A check is admitted only if a verifier frees up while this many of its
+# recent durations still fit in the request's time (see `Hasher.admitted`).
+ADMISSION_MARGIN = 3.0
 
 # The twenty most common four-digit PINs in published studies (SPEC §4.2).
 COMMON_PINS = frozenset(
@@ -63,10 +68,48 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), VERIFIER_NICENESS)
 
 
+class Busy(RuntimeError):
+    """No verifier freed up in time for a check to finish within its request."""
+
+
+class _Admission:
+    """One process's verification slots, as many as its verifiers, handed out in
+    arrival order; and how long an admitted check has taken lately."""
+
+    def __init__(self, slots: int, typical: float) -> None:
+        self.slots = threading.Semaphore(slots)  # waiters are woken first come, first served
+        self.typical = typical
+        self.lock = threading.Lock()
+
+    @contextmanager
+    def __call__(self, seconds_left: float | None) -> Iterator[None]:
+        if seconds_left is None:
+            self.slots.acquire()
+        elif not self.slots.acquire(timeout=max(0.0, seconds_left - ADMISSION_MARGIN
+                                                * self.typical)):
+            raise Busy
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.slots.release()
+            with self.lock:
+                self.typical = 0.8 * self.typical + 0.2 * (time.monotonic() - started)
+
+
 _POOLS: dict[int, ThreadPoolExecutor] = {}
+_ADMISSIONS: dict[int, _Admission] = {}
 _POOLS_LOCK = threading.Lock()
-if hasattr(os, "register_at_fork"):  # a forked worker has none of its parent's threads
-    os.register_at_fork(after_in_child=_POOLS.clear)
+
+
+def _forget_threads() -> None:
+    """A forked worker has none of its parent's threads, nor their slots."""
+    _POOLS.clear()
+    _ADMISSIONS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_threads)
 
 
 def verifier_pool(threads: int) -> ThreadPoolExecutor:
@@ -76,6 +119,13 @@ def verifier_pool(threads: int) -> ThreadPoolExecutor:
             _POOLS[threads] = ThreadPoolExecutor(threads, thread_name_prefix="verifier",
                                                  initializer=_lower_priority)
         return _POOLS[threads]
+
+
+def _admission(slots: int, typical: float) -> _Admission:
+    with _POOLS_LOCK:
+        if slots not in _ADMISSIONS:
+            _ADMISSIONS[slots] = _Admission(slots, typical)
+        return _ADMISSIONS[slots]
 
 
 @dataclass(frozen=True)
@@ -88,16 +138,36 @@ class Hasher:
     as request threads no check queues: all share what CPU the menus leave,
     at equal rates, so checks of one cost finish in the order they arrived
     and none is starved. Fewer verifiers queue the rest in arrival order.
+    A check that must not start unless it can finish in time (a code check,
+    whose strike is taken first) waits for a verifier in `admitted`.
     """
 
     pepper: bytes
     rounds: int
     verifiers: int = field(default=0, kw_only=True)
     _dummy: bytes = field(init=False, repr=False, compare=False)
+    _seconds: float = field(init=False, repr=False, compare=False)  # one hash, measured once
 
     def __post_init__(self) -> None:
+        started = time.monotonic()
         dummy = bcrypt.hashpw(b"no such line", bcrypt.gensalt(self.rounds))
+        object.__setattr__(self, "_seconds", time.monotonic() - started)
         object.__setattr__(self, "_dummy", dummy)
+
+    @contextmanager
+    def admitted(self, seconds_left: float | None) -> Iterator[None]:
+        """Hold one of the process's verifiers for the checks inside this block.
+
+        Waits, in arrival order, while every verifier is taken; raises `Busy`
+        (nothing done yet) if none frees up while `seconds_left` still holds
+        ADMISSION_MARGIN times what an admitted check has taken lately. Without
+        verifiers, or without a limit (None), it waits as long as needed.
+        """
+        if not self.verifiers:
+            yield
+            return
+        with _admission(self.verifiers, self._seconds)(seconds_left):
+            yield
 
     def _run(self, work: Callable[..., T], *args: bytes) -> T:
         if not self.verifiers:

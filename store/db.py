@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+POOL_RECYCLE_SECONDS = 600
 
 
 def make_engine(url: str, timeout: float | None = None, **kwargs: Any) -> Engine:
@@ -27,7 +28,11 @@ def make_engine(url: str, timeout: float | None = None, **kwargs: Any) -> Engine
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas(busy_ms))
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No ping before each checkout (a round trip per request): a connection the
+    # server closed raises a disconnect error, which invalidates the pool, so only
+    # requests in flight then fail (ivr/plainkeys.py retries its own once); and a
+    # connection is replaced before a server's or firewall's idle limit drops it.
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
     if timeout and url.startswith("postgresql"):
         kwargs.setdefault("connect_args", _postgresql_bounds(timeout))
         kwargs.setdefault("pool_timeout", timeout)
