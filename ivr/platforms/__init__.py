@@ -11,6 +11,7 @@ the voice of a `<Say>`, and runs the REST operations (recordings, SMS).
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,7 +50,7 @@ class PlatformError(RuntimeError):
         self.retryable = retryable
 
 
-class Platform:
+class Platform(ABC):
     """What the rest of the app may ask of the platform."""
 
     name: ClassVar[str]
@@ -68,10 +69,10 @@ class Platform:
 
     # -- webhooks ---------------------------------------------------------
 
+    @abstractmethod
     def verify(self, url: str, form: Mapping[str, str], headers: Headers,
                body: bytes = b"") -> bool:
         """Whether the request carries this platform's valid signature."""
-        raise NotImplementedError
 
     def inbound(self, form: Mapping[str, str]) -> dict[str, str] | None:
         """The request's parameters in Twilio's vocabulary; None when already so."""

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import logging
+from abc import abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -80,20 +81,22 @@ def algorithm(headers: Headers) -> Callable[..., Any] | None:
 class LamlApi(Platform):
     """The 2010-04-01 REST shapes Twilio and SignalWire share (recordings, messages)."""
 
+    @abstractmethod
     def account(self) -> str | None:
-        raise NotImplementedError
+        """The account the API is reached as."""
 
+    @abstractmethod
     def token(self) -> str | None:
-        raise NotImplementedError
+        """The secret that signs webhooks and, with the account, authenticates the API."""
 
     def credentials(self) -> tuple[str, str] | None:
         """The Basic auth pair for the API: the account and its token."""
         account, token = self.account(), self.token()
         return (account, token) if account and token else None
 
+    @abstractmethod
     def api_base(self) -> str | None:
         """The URL the 2010-04-01 paths hang from."""
-        raise NotImplementedError
 
     def has_api(self) -> bool:
         return bool(self.account() and self.credentials() and self.api_base())
