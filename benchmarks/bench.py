@@ -33,9 +33,8 @@ from benchmarks.load import MENU_KEYS
 from benchmarks.provision import Provisioned, plan, provision
 from benchmarks.report import latency_rows, percentile, print_table, verdict
 from store.migrate import upgrade
-from tests.endpoints import ACCOUNT_SID, Platform, platform_api
-from tests.server import ROOT, Server, environment, free_port, serve
-from tests.test_mail import Inbox
+from tests.endpoints import ACCOUNT_SID, Inbox, Platform, platform_api, smtp_server
+from tests.server import ROOT, Server, environment, serve
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PEPPER = "bench-pepper"
@@ -284,18 +283,9 @@ def _announce_by_email(url: str) -> None:
 @contextmanager
 def soak_outside() -> Iterator[tuple[Platform, Inbox]]:
     """The platform's recording API and an SMTP server, on loopback (tests/endpoints.py)."""
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.url = f"smtp://127.0.0.1:{controller.port}"
-    try:
-        with platform_api(load.TOKEN, fail_first=0) as platform:
-            platform.fail_every = FAIL_EVERY
-            yield platform, inbox
-    finally:
-        controller.stop()
+    with smtp_server() as inbox, platform_api(load.TOKEN, fail_first=0) as platform:
+        platform.fail_every = FAIL_EVERY
+        yield platform, inbox
 
 
 @contextmanager

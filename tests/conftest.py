@@ -153,3 +153,12 @@ def phone(app: Flask, platform_name: str) -> Callable[..., PhoneCall]:
         return call.dial(to)
 
     return place
+
+
+@pytest.fixture
+def smtp() -> Iterator[Any]:
+    """A local SMTP server on a free loopback port (tests.endpoints.Inbox)."""
+    from tests.endpoints import smtp_server
+
+    with smtp_server() as inbox:
+        yield inbox

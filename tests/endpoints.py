@@ -8,6 +8,8 @@ with 503, a real WAV), deletes them and takes SMS, like Twilio's API.
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
 import io
 import json
 import math
@@ -17,6 +19,7 @@ import threading
 import wave
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -174,3 +177,33 @@ def switch_receiver(fail_first: int = 2) -> Iterator[Switch]:
     with serving(_SwitchHandler, switch=switch) as base:
         switch.url = base + "/mwi"
         yield switch
+
+
+class Inbox:
+    """An aiosmtpd handler keeping what it receives."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.messages: list[tuple[str, list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's name)
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server() -> Iterator[Inbox]:
+    """A local SMTP server (aiosmtpd) on a free loopback port, keeping what it receives."""
+    from aiosmtpd.controller import Controller
+
+    from tests.server import free_port
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.url = f"smtp://127.0.0.1:{controller.port}"
+    try:
+        yield inbox
+    finally:
+        controller.stop()

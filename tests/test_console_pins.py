@@ -18,8 +18,8 @@ from store.models import AuditEntry, Call, Line, OutboxMessage, SupportCall
 from tests import twiml
 from tests.conftest import HOME, MOBILE
 from tests.console import make_adviser, post_form, sign_in
+from tests.endpoints import Inbox
 from tests.test_console_lines import lock_by_phone
-from tests.test_mail import Inbox, smtp  # noqa: F401  (the SMTP server fixture)
 
 LINE_PAGE = f"/console/lines/{HOME}"
 

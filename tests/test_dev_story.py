@@ -16,7 +16,6 @@ from ivr.devplatform import tone
 from store.models import Message
 from tests.conftest import HOME, MOBILE
 from tests.endpoints import switch_receiver
-from tests.test_notices import smtp  # noqa: F401  (the aiosmtpd fixture)
 from tests.test_recording_copies import listen
 
 

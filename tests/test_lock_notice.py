@@ -16,7 +16,6 @@ from store.credentials import Hasher
 from store.models import AuditEntry, Line, MailboxLock, OutboxMessage
 from tests.conftest import HOME, MOBILE
 from tests.console import make_adviser, post_form, sign_in
-from tests.test_mail import smtp  # noqa: F401  (the fixture)
 from tests.test_secret_code import give_code
 
 OTHER = "+447700900123"

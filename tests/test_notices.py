@@ -15,7 +15,6 @@ from ivr import mwi, worker
 from store.models import Job, Line, Message, OutboxMessage
 from tests.conftest import AUTH_TOKEN, HOME
 from tests.endpoints import ACCOUNT_SID, platform_api, switch_receiver
-from tests.test_mail import Inbox
 from tests.test_recording_copies import Shifted, leave_message, run_until_done
 
 SUBSCRIBER_MOBILE = "+33698765432"
@@ -27,20 +26,6 @@ HOUR = timedelta(hours=1)
 def platform():
     with platform_api(AUTH_TOKEN, fail_first=0) as api:
         yield api
-
-
-@pytest.fixture
-def smtp():
-    from aiosmtpd.controller import Controller
-
-    from tests.server import free_port
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.url = f"smtp://127.0.0.1:{controller.port}"
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
