@@ -3,6 +3,7 @@ away greeting, and the reminder said on entering the mailbox while one is on."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from babel.dates import format_date
@@ -12,7 +13,7 @@ from ivr import recordings
 from ivr.steps import StepContext
 from menus.catalogue import VOICES
 from store import greetings, messages
-from store.models import Line
+from store.models import Line, Mailbox
 
 # A recording held in the call until the subscriber keeps it.
 PENDING_SID = "pending_greeting_sid"
@@ -21,7 +22,8 @@ PENDING_URL = "pending_greeting_url"
 AWAY_UNTIL = "pending_away_until"
 
 
-def _line(c: StepContext) -> Line:
+def mailbox_line(c: StepContext) -> Line:
+    """The line whose mailbox menus the call is in."""
     line = c.call.line
     assert line is not None, "the mailbox menus are reached only with a line"
     return line
@@ -44,7 +46,7 @@ def _say_away_until(c: StepContext, line: Line) -> None:
 
 def away_reminder(c: StepContext, _digits: str | None) -> str:
     """On entering the mailbox: remind the subscriber an away greeting is on."""
-    line = _line(c)
+    line = mailbox_line(c)
     expired = greetings.expire_away(line.mailbox, c.now)
     if expired:
         _deleted(c, expired)
@@ -71,31 +73,32 @@ def _pending(c: StepContext) -> messages.Recording | None:
 
 def keep_greeting(c: StepContext, _digits: str | None) -> str:
     """Make the greeting just heard the mailbox's greeting."""
+    return _keep(c, messages.set_greeting)
+
+
+def _keep(c: StepContext, keep: Callable[[Mailbox, messages.Recording], str | None]) -> str:
+    """Keep the recording just heard with `keep`; the one it replaces is deleted."""
     recording = _pending(c)
     if recording is None:
         return "none"
-    _deleted(c, messages.set_greeting(_line(c).mailbox, recording))
+    _deleted(c, keep(mailbox_line(c).mailbox, recording))
     return "saved"
 
 
 def standard_greeting(c: StepContext, _digits: str | None) -> str:
     """Go back to the standard greeting."""
-    _deleted(c, messages.set_greeting(_line(c).mailbox, None))
+    _deleted(c, messages.set_greeting(mailbox_line(c).mailbox, None))
     return "saved"
 
 
 def keep_name(c: StepContext, _digits: str | None) -> str:
     """Make the name just heard the one said in the standard greeting."""
-    recording = _pending(c)
-    if recording is None:
-        return "none"
-    _deleted(c, greetings.set_name(_line(c).mailbox, recording))
-    return "saved"
+    return _keep(c, greetings.set_name)
 
 
 def away_state(c: StepContext, _digits: str | None) -> str:
     """Whether an away greeting is on (and until when)."""
-    line = _line(c)
+    line = mailbox_line(c)
     if not greetings.away_active(line.mailbox, c.now):
         return "off"
     _say_away_until(c, line)
@@ -104,7 +107,7 @@ def away_state(c: StepContext, _digits: str | None) -> str:
 
 def choose_away_date(c: StepContext, digits: str | None) -> str:
     """The last away day typed as DDMM, within the coming year."""
-    until = greetings.away_end(_line(c), digits or "", c.now)
+    until = greetings.away_end(mailbox_line(c), digits or "", c.now)
     if until is None:
         return "invalid"
     c.memory[AWAY_UNTIL] = until.isoformat()
@@ -116,7 +119,7 @@ def keep_away(c: StepContext, _digits: str | None) -> str:
     recording, until = _pending(c), c.memory.pop(AWAY_UNTIL, None)
     if recording is None or until is None:
         return "none"
-    line = _line(c)
+    line = mailbox_line(c)
     replaced = greetings.set_away(line.mailbox, recording, datetime.fromisoformat(until))
     _say_away_until(c, line)
     _deleted(c, replaced)
@@ -125,7 +128,7 @@ def keep_away(c: StepContext, _digits: str | None) -> str:
 
 def away_off(c: StepContext, _digits: str | None) -> str:
     """Turn the away greeting off now."""
-    _deleted(c, greetings.set_away(_line(c).mailbox, None, None))
+    _deleted(c, greetings.set_away(mailbox_line(c).mailbox, None, None))
     return "saved"
 
 

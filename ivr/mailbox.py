@@ -19,15 +19,9 @@ AT = "message_at"
 CURRENT = "message_id"
 
 
-def _line(c: StepContext) -> Line:
-    line = c.call.line
-    assert line is not None, "the mailbox menus are reached only with a line"
-    return line
-
-
 def count_messages(c: StepContext, _digits: str | None) -> str:
     """Announce the counts (how many new ones are urgent) and start from the first message."""
-    line = _line(c)
+    line = greetings.mailbox_line(c)
     new, saved = messages.count_messages(c.session, line.id)
     urgent = messages.count_urgent(c.session, line.id)
     c.values.update(new_count=new, saved_count=saved, urgent_count=urgent)
@@ -39,7 +33,7 @@ def count_messages(c: StepContext, _digits: str | None) -> str:
 
 def next_message(c: StepContext, _digits: str | None) -> str:
     """Play the message after the current one: one heard again, or the next unheard."""
-    line, seen = _line(c), c.memory.get(SEEN, [])
+    line, seen = greetings.mailbox_line(c), c.memory.get(SEEN, [])
     for at in range(c.memory.get(AT, -1) + 1, len(seen)):
         message = _message(c, line, seen[at])
         if message is not None:
@@ -57,7 +51,7 @@ def next_message(c: StepContext, _digits: str | None) -> str:
 
 def previous_message(c: StepContext, _digits: str | None) -> str:
     """Play the message before the current one, if any is left."""
-    line, seen = _line(c), c.memory.get(SEEN, [])
+    line, seen = greetings.mailbox_line(c), c.memory.get(SEEN, [])
     for at in range(c.memory.get(AT, 0) - 1, -1, -1):
         message = _message(c, line, seen[at])
         if message is not None:
@@ -67,7 +61,7 @@ def previous_message(c: StepContext, _digits: str | None) -> str:
 
 def current_message(c: StepContext, _digits: str | None) -> str:
     """The envelope of the message being heard, again."""
-    line = _line(c)
+    line = greetings.mailbox_line(c)
     message = _message(c, line, c.memory.get(CURRENT))
     if message is None:
         return "unknown"
@@ -128,7 +122,7 @@ def delete_message(c: StepContext, _digits: str | None) -> str:
         c.memory[SEEN] = [m for m in seen if m != message_id]
         c.memory[AT] = at - 1
     if message_id is not None:
-        sid = messages.delete_message(c.session, _line(c).id, message_id)
+        sid = messages.delete_message(c.session, greetings.mailbox_line(c).id, message_id)
         c.session.commit()
         if sid:
             recordings.delete_recordings([sid])
