@@ -129,3 +129,32 @@ def test_purge_forgets_callers_after_their_window(app, session, phone, runner, c
     assert runner.invoke(args=["ivr", "purge"]).exit_code == 0
     session.expire_all()
     assert session.scalars(select(CallerStrikes)).all() == []
+
+
+def test_concurrent_attempts_from_one_number_never_pass_the_limit(app, clock):
+    """Sixteen attempts at once from one number, each in its own session and
+    transaction, released together: the upsert lets exactly LIMIT through."""
+    import threading
+
+    from store import callers
+
+    key = callers.caller_key(app.extensions["ivr.hasher"], MOBILE)
+    sessions = app.extensions["ivr.sessions"]
+    barrier = threading.Barrier(16)
+    taken: list[bool] = []
+
+    def attempt() -> None:
+        with sessions() as session:
+            barrier.wait()
+            ok = callers.take_attempt(session, key, LIMIT, clock(), 3600)
+            session.commit()
+            taken.append(ok)
+
+    threads = [threading.Thread(target=attempt) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(taken) == [False] * (16 - LIMIT) + [True] * LIMIT
+    with sessions() as session:
+        assert session.scalars(select(CallerStrikes.strikes)).one() == LIMIT
