@@ -15,7 +15,7 @@ from ivr import (
     cli,
     console,
     database,
-    deposit,
+    deposit_steps,
     devplatform,
     limits,
     mail,
@@ -26,7 +26,7 @@ from ivr import (
     observability,
     platforms,
     steps,
-    support,
+    support_steps,
     transcription,
     voice,
     worker,  # noqa: F401  (flask ivr worker)
@@ -65,9 +65,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     steps.init_app(app, FLOWS)
     observability.init_app(app)
     app.register_blueprint(voice.bp)
-    app.register_blueprint(deposit.bp)
+    app.register_blueprint(deposit_steps.bp)
     app.register_blueprint(transcription.bp)
-    app.register_blueprint(support.bp)
+    app.register_blueprint(support_steps.bp)
     app.register_blueprint(api.bp)
     console.init_app(app)
     media.init_app(app)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from store import audit, codes, locks, outbox
 from store.models import AuditEntry, Line
-from store.support import recent_verified_call
+from store.support_calls import recent_verified_call
 
 
 class ResetRefused(ValueError):

@@ -84,7 +84,7 @@ def reviewing(app, language_seconds: int = 7) -> PhoneCall:
 
 
 def test_every_greeting_takes_hash_and_zero_and_leads_to_the_beep():
-    from menus.deposit import DEPOSIT
+    from menus.deposit_flow import DEPOSIT
     from menus.flow import Menu, Record, go
 
     greetings_said = [DEPOSIT[go(t).to] for t in DEPOSIT["deposit"].targets()

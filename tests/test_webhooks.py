@@ -218,12 +218,12 @@ def test_fallback_apologises_and_hangs_up(client):
 
 def test_an_internal_error_still_answers_twiml(app, session, make_line, phone, monkeypatch):
     make_line()
-    import ivr.access
+    import ivr.access_steps
 
     def broken(*_args):
         raise RuntimeError("database fell over")
 
-    monkeypatch.setitem(ivr.access.OPERATIONS, "code_menu", broken)
+    monkeypatch.setitem(ivr.access_steps.OPERATIONS, "code_menu", broken)
     call = phone(HOME).press("2").press("2")
     assert call.last_said == sentence("en", "apology")
     assert call.ended

@@ -62,7 +62,13 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_SSL_STRICT=not relaxed,
     )
     csrf.init_app(app)
-    from ivr.console import advisers, audit_log, auth, lines, notices  # noqa: F401  (routes)
+    from ivr.console import (  # noqa: F401  (routes)
+        advisers_views,
+        audit_views,
+        auth_views,
+        lines_views,
+        notices_views,
+    )
 
     app.register_blueprint(bp)
 

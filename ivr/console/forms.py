@@ -65,7 +65,7 @@ class ResetForm(Form):
 
 
 class PinCheckForm(Form):
-    # Choices: the line's live support calls (ivr/console/pins.py); none is preselected.
+    # Choices: the line's live support calls (ivr/console/pins_views.py); none is preselected.
     support_call = RadioField("The support call you are on", validators=[
         DataRequired(message="Choose the support call you are on.")], validate_choice=True)
     pin = PasswordField("PIN the caller reads out", validators=[

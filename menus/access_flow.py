@@ -9,7 +9,7 @@ limit across calls (store/callers.py).
 """
 
 from menus.flow import Branch, End, Entry, Flow, Go, Menu
-from menus.mailbox import ENTRY, GREETING, LISTENING
+from menus.mailbox_flow import ENTRY, GREETING, LISTENING
 
 ACCESS = Flow.of(
     "access",

@@ -80,7 +80,7 @@ def _recording() -> Recording | None:
     return Recording(sid, url, duration)
 
 
-# -- Operations of the deposit flow (menus/deposit.py) ------------------------
+# -- Operations of the deposit flow (menus/deposit_flow.py) ------------------------
 
 LEFT_SID = "left_sid"
 LEFT_URL = "left_url"

@@ -109,7 +109,7 @@ def send_temporary_pin(number: str) -> Response:
 @bp.post("/lines/<number>/pin/check")
 def check_pin(number: str) -> Response | tuple[str, int]:
     """Check the PIN the caller reads out for the chosen call; a success verifies that call."""
-    from ivr.console.lines import render_line
+    from ivr.console.lines_views import render_line
 
     line, store, moment = _line(number), db(), now()
     form = pin_form(line, moment)

@@ -1,6 +1,6 @@
 """The customer-service number (SPEC §4.4): a service PIN, then an adviser.
 
-`/support/incoming` opens the call in the `support` flow (menus/support.py);
+`/support/incoming` opens the call in the `support` flow (menus/support_flow.py);
 later steps post to `/voice/step/<n>` like every flow. The operations below
 are thin calls into store/pins.py. The adviser hears whether the caller was
 verified from `/support/whisper/<sid>`, which reads the stored outcome.

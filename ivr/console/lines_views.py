@@ -8,11 +8,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ivr.console import actor, bp, now, pins
+from ivr.console import actor, bp, now, pins_views
 from ivr.console.forms import ResetForm, SearchForm
 from ivr.database import db
-from store import codes, greetings, locks
-from store import pins as store_pins
+from store import codes, greetings, locks, pins
 from store.lines import find_line, lookup_line
 from store.messages import message_counts
 from store.models import Line, SupportCall
@@ -94,10 +93,10 @@ def mailbox_view(line: Line) -> dict[str, Any]:
 def render_line(line: Line, status: int = 200, **forms: Any) -> tuple[str, int]:
     """The line's page, with any form that needs its errors shown."""
     forms.setdefault("reset_form", ResetForm())
-    forms.setdefault("pin_form", pins.pin_form(line, now()))
+    forms.setdefault("pin_form", pins_views.pin_form(line, now()))
     page = render_template(
         "console/line.html", line=line, mailbox=mailbox_view(line),
-        pin=pins.state(line, now()), pin_max_failures=store_pins.MAX_FAILURES,
+        pin=pins_views.state(line, now()), pin_max_failures=pins.MAX_FAILURES,
         calls=recent_support_calls(line, LINE_CALLS), locks=locks.history(
             db(), line, now(), current_app.config["IVR_LOCKOUT_SECONDS"]), **forms,
     )

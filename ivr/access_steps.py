@@ -1,13 +1,12 @@
-"""Operations of the access flow (menus/access.py): thin calls into store/."""
+"""Operations of the access flow (menus/access_flow.py): thin calls into store/."""
 
 from __future__ import annotations
 
-from ivr import mailbox
+from ivr import mailbox_steps
 from ivr.observability import note
 from ivr.steps import StepContext
-from store import callers, codes
+from store import callers, codes, lines
 from store.lines import InvalidNumber, to_e164
-from store.lines import find_line as find_line_by_number
 from store.models import Line
 
 # The call remembers the key under which strikes on an unknown line number
@@ -42,7 +41,7 @@ def find_line(c: StepContext, digits: str | None) -> str:
     typed = digits or ""
     try:
         typed = to_e164(typed, c.settings["IVR_DEFAULT_REGION"])
-        line = find_line_by_number(c.session, typed)
+        line = lines.find_line(c.session, typed)
     except InvalidNumber:
         line = None
     c.call.line_id = line.id if line else None
@@ -185,6 +184,6 @@ OPERATIONS = {
     "propose_code": propose_code,
     "save_code": save_code,
     "toggle_ask": toggle_ask,
-    # Listening and the greeting (menus/mailbox.py)
-    **mailbox.OPERATIONS,
+    # Listening and the greeting (menus/mailbox_flow.py)
+    **mailbox_steps.OPERATIONS,
 }

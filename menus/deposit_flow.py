@@ -5,7 +5,7 @@ standard one with the recorded name or the line number), a beep, the
 recording. During the greeting `#` skips to the beep and `0` reaches the
 operator (when one is configured). A caller who ends the message with `#`
 may review it. The message itself is stored when the platform posts the
-finished recording (ivr/deposit.py): hanging up at any point sends it.
+finished recording (ivr/deposit_steps.py): hanging up at any point sends it.
 """
 
 from menus.flow import Branch, End, Flow, Go, Menu, Play, Record, Transfer

@@ -1,4 +1,4 @@
-"""Operations of the greeting nodes (menus/mailbox.py): personal greeting, recorded name,
+"""Operations of the greeting nodes (menus/mailbox_flow.py): personal greeting, recorded name,
 away greeting, and the reminder said on entering the mailbox while one is on."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The mailbox seen by its subscriber: listening and the greetings (SPEC §3.1).
 
-These nodes are part of the access flow (menus/access.py), entered from the
+These nodes are part of the access flow (menus/access_flow.py), entered from the
 main menu (`1`) and the customise menu (`1`), at home or remotely.
 
 While a message plays (its envelope, then the recording) the keys of the

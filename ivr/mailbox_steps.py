@@ -1,4 +1,7 @@
-"""Operations of the mailbox nodes (menus/mailbox.py): listening (greetings: ivr/greetings.py)."""
+"""Operations of the mailbox nodes (menus/mailbox_flow.py): listening.
+
+Greetings and the recorded name: ivr/greeting_steps.py.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from babel.dates import format_date, format_time
 
-from ivr import greetings, media, recordings
+from ivr import greeting_steps, media, recordings
 from ivr.steps import StepContext
 from menus.catalogue import VOICES
 from store import messages
@@ -21,7 +24,7 @@ CURRENT = "message_id"
 
 def count_messages(c: StepContext, _digits: str | None) -> str:
     """Announce the counts (how many new ones are urgent) and start from the first message."""
-    line = greetings.mailbox_line(c)
+    line = greeting_steps.mailbox_line(c)
     new, saved = messages.count_messages(c.session, line.id)
     urgent = messages.count_urgent(c.session, line.id)
     c.values.update(new_count=new, saved_count=saved, urgent_count=urgent)
@@ -33,7 +36,7 @@ def count_messages(c: StepContext, _digits: str | None) -> str:
 
 def next_message(c: StepContext, _digits: str | None) -> str:
     """Play the message after the current one: one heard again, or the next unheard."""
-    line, seen = greetings.mailbox_line(c), c.memory.get(SEEN, [])
+    line, seen = greeting_steps.mailbox_line(c), c.memory.get(SEEN, [])
     for at in range(c.memory.get(AT, -1) + 1, len(seen)):
         message = _message(c, line, seen[at])
         if message is not None:
@@ -51,7 +54,7 @@ def next_message(c: StepContext, _digits: str | None) -> str:
 
 def previous_message(c: StepContext, _digits: str | None) -> str:
     """Play the message before the current one, if any is left."""
-    line, seen = greetings.mailbox_line(c), c.memory.get(SEEN, [])
+    line, seen = greeting_steps.mailbox_line(c), c.memory.get(SEEN, [])
     for at in range(c.memory.get(AT, 0) - 1, -1, -1):
         message = _message(c, line, seen[at])
         if message is not None:
@@ -61,7 +64,7 @@ def previous_message(c: StepContext, _digits: str | None) -> str:
 
 def current_message(c: StepContext, _digits: str | None) -> str:
     """The envelope of the message being heard, again."""
-    line = greetings.mailbox_line(c)
+    line = greeting_steps.mailbox_line(c)
     message = _message(c, line, c.memory.get(CURRENT))
     if message is None:
         return "unknown"
@@ -122,7 +125,7 @@ def delete_message(c: StepContext, _digits: str | None) -> str:
         c.memory[SEEN] = [m for m in seen if m != message_id]
         c.memory[AT] = at - 1
     if message_id is not None:
-        sid = messages.delete_message(c.session, greetings.mailbox_line(c).id, message_id)
+        sid = messages.delete_message(c.session, greeting_steps.mailbox_line(c).id, message_id)
         c.session.commit()
         if sid:
             recordings.delete_recordings([sid])
@@ -135,5 +138,5 @@ OPERATIONS = {
     "previous_message": previous_message,
     "current_message": current_message,
     "delete_message": delete_message,
-    **greetings.OPERATIONS,
+    **greeting_steps.OPERATIONS,
 }
