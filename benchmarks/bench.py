@@ -50,18 +50,23 @@ CODE_OVERHEAD_TARGET_MS = 3.0
 
 
 def settings(url: str, rounds: int = ROUNDS) -> dict[str, object]:
-    return {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": load.TOKEN, "IVR_PIN_PEPPER": PEPPER,
-            "IVR_SECRET_KEY": "bench", "IVR_BCRYPT_ROUNDS": rounds,
-            "IVR_SUPPORT_DIAL": "+33199000000"}
+    return {
+        "IVR_DATABASE_URL": url,
+        "TWILIO_AUTH_TOKEN": load.TOKEN,
+        "IVR_PIN_PEPPER": PEPPER,
+        "IVR_SECRET_KEY": "bench",
+        "IVR_BCRYPT_ROUNDS": rounds,
+        "IVR_SUPPORT_DIAL": "+33199000000",
+    }
 
 
-def database(lines: int, coded: int, postgres: str | None, with_pins: bool = False,
-             rounds: int = ROUNDS) -> Provisioned:
+def database(
+    lines: int, coded: int, postgres: str | None, with_pins: bool = False, rounds: int = ROUNDS
+) -> Provisioned:
     """A fresh copy of the provisioned database for `lines` (built once, kept as a template)."""
     name = f"lines-{lines}-coded-{coded}{'-pins' if with_pins else ''}-cost-{rounds}"
     if postgres:
-        return _postgres_database(postgres, name.replace("-", "_"), lines, coded, with_pins,
-                                  rounds)
+        return _postgres_database(postgres, name.replace("-", "_"), lines, coded, with_pins, rounds)
     template = RESULTS / f"{name}.sqlite3"
     if not template.with_suffix(".done").exists():
         template.unlink(missing_ok=True)
@@ -75,14 +80,16 @@ def database(lines: int, coded: int, postgres: str | None, with_pins: bool = Fal
     return plan(f"sqlite:///{copy}", lines, coded)
 
 
-def _postgres_database(server: str, name: str, lines: int, coded: int, with_pins: bool,
-                       rounds: int) -> Provisioned:
+def _postgres_database(
+    server: str, name: str, lines: int, coded: int, with_pins: bool, rounds: int
+) -> Provisioned:
     """The same on PostgreSQL: a template database, cloned for each run."""
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     template, run = f"ivr_bench_{name}", f"ivr_bench_run_{lines}"
     with admin.connect() as connection:
         exists = connection.scalar(
-            text("SELECT count(*) FROM pg_database WHERE datname = :name"), {"name": template})
+            text("SELECT count(*) FROM pg_database WHERE datname = :name"), {"name": template}
+        )
         if not exists:
             connection.execute(text(f'CREATE DATABASE "{template}"'))
             _provision(_on(server, template), lines, coded, with_pins, rounds)
@@ -127,8 +134,6 @@ def machine_busy() -> float:
     return os.getloadavg()[0]
 
 
-
-
 @dataclass
 class Phase:
     """One measurement: which steps, how many calls at once, and how fast they press."""
@@ -156,14 +161,19 @@ class Measured:
 
     def row(self, size: str) -> dict[str, object]:
         values = self.tally.latencies.get(self.phase.kind, [])
-        return {"lines": size, "step": self.phase.kind, "calls": self.phase.concurrency,
-                "pace": f"{self.phase.think:g} s/key" if self.phase.think else "flat out",
-                "steps/s": f"{len(values) / self.seconds:.0f}",
-                "CPU ms/request": f"{self.cpu_ms_per_request():.2f}",
-                "p50 ms": f"{percentile(values, 0.50) * 1000:.1f}",
-                "p99 ms": f"{percentile(values, 0.99) * 1000:.1f}",
-                "RSS MB": f"{self.rss:.0f}", "load": f"{self.load:.1f}",
-                "failures": sum(self.tally.failures.values()) or "-"}
+        return {
+            "lines": size,
+            "step": self.phase.kind,
+            "calls": self.phase.concurrency,
+            "pace": f"{self.phase.think:g} s/key" if self.phase.think else "flat out",
+            "steps/s": f"{len(values) / self.seconds:.0f}",
+            "CPU ms/request": f"{self.cpu_ms_per_request():.2f}",
+            "p50 ms": f"{percentile(values, 0.50) * 1000:.1f}",
+            "p99 ms": f"{percentile(values, 0.99) * 1000:.1f}",
+            "RSS MB": f"{self.rss:.0f}",
+            "load": f"{self.load:.1f}",
+            "failures": sum(self.tally.failures.values()) or "-",
+        }
 
 
 def bcrypt_ms(rounds: int = ROUNDS) -> float:
@@ -177,51 +187,72 @@ def bcrypt_ms(rounds: int = ROUNDS) -> float:
     return min(times) * 1000
 
 
-def measure(server: Server, phases: list[Phase], numbers: list[str], seconds: float
-            ) -> list[Measured]:
+def measure(
+    server: Server, phases: list[Phase], numbers: list[str], seconds: float
+) -> list[Measured]:
     # Warm up: workers boot and import lazily; their first requests are not the steady state.
     load.run(server.base, phases[0].scenario, numbers, phases[0].concurrency, WARM_UP)
     measured = []
     for phase in phases:
         cpu = server_cpu(server)
-        tally = load.run(server.base, phase.scenario, numbers, phase.concurrency, seconds,
-                         phase.think)
-        measured.append(Measured(phase, tally, seconds, server_cpu(server) - cpu,
-                                 peak_rss_mb(server), machine_busy()))
+        tally = load.run(
+            server.base, phase.scenario, numbers, phase.concurrency, seconds, phase.think
+        )
+        measured.append(
+            Measured(
+                phase, tally, seconds, server_cpu(server) - cpu, peak_rss_mb(server), machine_busy()
+            )
+        )
         for reason, count in tally.failures.items():
             print(f"  {phase.kind}: {count} x {reason}", file=sys.stderr)
     return measured
 
 
 def bench_floor(args: argparse.Namespace) -> list[Measured]:
-    phases = [Phase("floor", "floor", args.concurrency, 0.0),
-              Phase("floor", "floor", args.concurrency, args.think),
-              Phase("floor", "floor", 1, 0.0)]  # the round trip any one request pays
-    with serve({}, args.workers, args.threads, RESULTS / "floor.log",
-               app="benchmarks.floor:app") as server:
+    phases = [
+        Phase("floor", "floor", args.concurrency, 0.0),
+        Phase("floor", "floor", args.concurrency, args.think),
+        Phase("floor", "floor", 1, 0.0),
+    ]  # the round trip any one request pays
+    with serve(
+        {}, args.workers, args.threads, RESULTS / "floor.log", app="benchmarks.floor:app"
+    ) as server:
         return measure(server, phases, ["-"], args.seconds)
 
 
 def bench_menus(lines: int, args: argparse.Namespace) -> list[Measured]:
     made = database(lines, CODED_LINES, args.postgres, rounds=args.rounds)
-    with serve(settings(made.url, args.rounds), args.workers, args.threads,
-               RESULTS / f"app-{lines}.log") as server:
-        measured = measure(server, [Phase("menu", "menu", args.concurrency, 0.0),
-                                    Phase("menu", "menu", args.concurrency, args.think)],
-                           made.without_code, args.seconds)
-        measured += measure(server, [Phase("code", "code", 1, 0.0),
-                                     Phase("code", "code", args.concurrency, 0.0)],
-                            made.with_code, args.seconds)
+    with serve(
+        settings(made.url, args.rounds), args.workers, args.threads, RESULTS / f"app-{lines}.log"
+    ) as server:
+        measured = measure(
+            server,
+            [
+                Phase("menu", "menu", args.concurrency, 0.0),
+                Phase("menu", "menu", args.concurrency, args.think),
+            ],
+            made.without_code,
+            args.seconds,
+        )
+        measured += measure(
+            server,
+            [Phase("code", "code", 1, 0.0), Phase("code", "code", args.concurrency, 0.0)],
+            made.with_code,
+            args.seconds,
+        )
     return measured
 
 
 def bench_code_overhead(args: argparse.Namespace) -> Measured:
     """One caller logging in again and again on a server at cost 4."""
     made = database(1000, CODED_LINES, args.postgres, rounds=OVERHEAD_ROUNDS)
-    with serve(settings(made.url, OVERHEAD_ROUNDS), args.workers, args.threads,
-               RESULTS / "app-overhead.log") as server:
-        return measure(server, [Phase("code", "code", 1, 0.0)], made.with_code,
-                       args.seconds)[0]
+    with serve(
+        settings(made.url, OVERHEAD_ROUNDS),
+        args.workers,
+        args.threads,
+        RESULTS / "app-overhead.log",
+    ) as server:
+        return measure(server, [Phase("code", "code", 1, 0.0)], made.with_code, args.seconds)[0]
 
 
 def bench_soak(args: argparse.Namespace) -> int:
@@ -233,39 +264,73 @@ def bench_soak(args: argparse.Namespace) -> int:
     _announce_by_email(made.url)
     with soak_outside() as (platform, inbox):
         # an API key pair: fetches authenticate, but no REST client (no deletions) exists
-        env = {**settings(made.url), "TWILIO_API_KEY": ACCOUNT_SID, "TWILIO_API_SECRET": load.TOKEN,
-               "IVR_RECORDINGS_URL": str(store), "IVR_SMTP_URL": inbox.url,
-               "IVR_JOB_LEASE_SECONDS": 30}
-        with serve(env, args.workers, args.threads, RESULTS / "soak.log") as server, \
-                job_workers(env, 2, RESULTS / "soak-workers.log"):
-            out = soak.run(server.base, made.with_code, made.without_code, args.calls, seconds,
-                           args.think, platform=platform.base)
+        env = {
+            **settings(made.url),
+            "TWILIO_API_KEY": ACCOUNT_SID,
+            "TWILIO_API_SECRET": load.TOKEN,
+            "IVR_RECORDINGS_URL": str(store),
+            "IVR_SMTP_URL": inbox.url,
+            "IVR_JOB_LEASE_SECONDS": 30,
+        }
+        with (
+            serve(env, args.workers, args.threads, RESULTS / "soak.log") as server,
+            job_workers(env, 2, RESULTS / "soak-workers.log"),
+        ):
+            out = soak.run(
+                server.base,
+                made.with_code,
+                made.without_code,
+                args.calls,
+                seconds,
+                args.think,
+                platform=platform.base,
+            )
             rss = peak_rss_mb(server)
             caught_up = soak.drained(made.url, 120)
         copies = soak.copies(made.url, out.recordings, store, len(inbox.messages))
     stored, missing, twice = soak.stored_once(made.url, out.recordings)
-    five = sum(1 for line in (RESULTS / "soak.log").read_text().splitlines()
-               if '"status": 5' in line)
-    print(f"\nSoak: {args.calls} callers at once for {args.minutes:g} min, "
-          f"~{args.think:g} s per key, {engine_name(args)}, bcrypt cost {ROUNDS}, "
-          f"{SOAK_LINES:,} lines")
+    five = sum(
+        1 for line in (RESULTS / "soak.log").read_text().splitlines() if '"status": 5' in line
+    )
+    print(
+        f"\nSoak: {args.calls} callers at once for {args.minutes:g} min, "
+        f"~{args.think:g} s per key, {engine_name(args)}, bcrypt cost {ROUNDS}, "
+        f"{SOAK_LINES:,} lines"
+    )
     print(f"calls completed: {out.tally.calls} ({out.by_scenario}); peak RSS/worker {rss:.0f} MB")
     print_table(latency_rows(out.tally))
     failures = sum(out.tally.failures.values())
     print(f"failures: {failures} {out.tally.failures or ''}; 5xx logged by the server: {five}")
-    print(f"recordings delivered: {len(out.recordings)}; messages stored: {stored}; "
-          f"missing: {missing}; stored twice: {twice}; deposits on full mailboxes: {out.full}")
+    print(
+        f"recordings delivered: {len(out.recordings)}; messages stored: {stored}; "
+        f"missing: {missing}; stored twice: {twice}; deposits on full mailboxes: {out.full}"
+    )
     lost_notices = max(stored - copies.emails, 0)
     extra_notices = max(copies.emails - stored, 0) + max(copies.notices - stored, 0)
-    print(f"copies (2 workers, the platform refusing 1 fetch in {FAIL_EVERY}): "
-          f"{copies.copied} copied, {copies.not_copied} not copied, {copies.files} files, "
-          f"{len(platform.fetches)} fetches; jobs left pending: {copies.pending_jobs}"
-          f"{'' if caught_up else ' (workers did not catch up in 120 s)'}")
-    print(f"notices: {copies.emails} e-mails received for {stored} messages "
-          f"({copies.notices} queued): lost {lost_notices}, duplicated {extra_notices}")
+    print(
+        f"copies (2 workers, the platform refusing 1 fetch in {FAIL_EVERY}): "
+        f"{copies.copied} copied, {copies.not_copied} not copied, {copies.files} files, "
+        f"{len(platform.fetches)} fetches; jobs left pending: {copies.pending_jobs}"
+        f"{'' if caught_up else ' (workers did not catch up in 120 s)'}"
+    )
+    print(
+        f"notices: {copies.emails} e-mails received for {stored} messages "
+        f"({copies.notices} queued): lost {lost_notices}, duplicated {extra_notices}"
+    )
     copied_once = copies.not_copied == 0 and copies.files == copies.copied
-    return 0 if (failures == 0 and five == 0 and missing == 0 and twice == 0 and copied_once
-                 and lost_notices == 0 and extra_notices == 0) else 1
+    return (
+        0
+        if (
+            failures == 0
+            and five == 0
+            and missing == 0
+            and twice == 0
+            and copied_once
+            and lost_notices == 0
+            and extra_notices == 0
+        )
+        else 1
+    )
 
 
 FAIL_EVERY = 7  # the soak's platform refuses one fetch in 7 with a 503
@@ -275,8 +340,9 @@ def _announce_by_email(url: str) -> None:
     """Every line of the soak's copy wants an e-mail for each new message."""
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text("UPDATE lines SET notify = 'email', "
-                                "email = 'subscriber@example.com'"))
+        connection.execute(
+            text("UPDATE lines SET notify = 'email', email = 'subscriber@example.com'")
+        )
     engine.dispose()
 
 
@@ -292,10 +358,16 @@ def soak_outside() -> Iterator[tuple[Platform, Inbox]]:
 def job_workers(env: dict[str, object], count: int, log: Path) -> Iterator[None]:
     """`count` processes of `flask ivr worker` against the soak's database."""
     errors = open(log, "wb")  # noqa: SIM115
-    processes = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "ivr",
-                                   "worker"], cwd=ROOT, env=environment(env),
-                                  stdout=subprocess.DEVNULL, stderr=errors)
-                 for _ in range(count)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "ivr", "worker"],
+            cwd=ROOT,
+            env=environment(env),
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+        for _ in range(count)
+    ]
     try:
         yield
     finally:
@@ -309,40 +381,46 @@ def job_workers(env: dict[str, object], count: int, log: Path) -> Iterator[None]
 def bench_storm(args: argparse.Namespace) -> int:
     """Paced menu callers beside flat-out logins at cost 12; 0 if the targets hold."""
     made = database(1000, CODED_LINES, args.postgres, rounds=args.rounds)
-    with serve(settings(made.url, args.rounds), args.workers, args.threads,
-               RESULTS / "storm.log") as server:
+    with serve(
+        settings(made.url, args.rounds), args.workers, args.threads, RESULTS / "storm.log"
+    ) as server:
         load.run(server.base, "menu", made.without_code, 4, WARM_UP)
-        out = storm.run(server.base, made, args.concurrency, args.logins, args.seconds,
-                        args.think)
-    print(f"\nStorm: {args.concurrency} menu callers at {args.think:g} s/key beside "
-          f"{args.logins} callers logging in flat out, {engine_name(args)}, bcrypt cost "
-          f"{args.rounds} (one verification alone: {bcrypt_ms(args.rounds):.0f} ms), "
-          f"{args.seconds:g} s, "
-          f"machine load {machine_busy():.1f} on {os.cpu_count()} cores\n")
+        out = storm.run(server.base, made, args.concurrency, args.logins, args.seconds, args.think)
+    print(
+        f"\nStorm: {args.concurrency} menu callers at {args.think:g} s/key beside "
+        f"{args.logins} callers logging in flat out, {engine_name(args)}, bcrypt cost "
+        f"{args.rounds} (one verification alone: {bcrypt_ms(args.rounds):.0f} ms), "
+        f"{args.seconds:g} s, "
+        f"machine load {machine_busy():.1f} on {os.cpu_count()} cores\n"
+    )
     print_table(latency_rows(out))
     menu_p99 = percentile(out.latencies.get("menu", []), 0.99) * 1000
     code_max = max(out.latencies.get("code", [0.0]))
     print()
-    print_table([
-        verdict("menu step p99 (paced callers)", f"{menu_p99:.1f} ms",
-                f"≤ {storm.MENU_P99_TARGET_MS:g} ms", menu_p99 <= storm.MENU_P99_TARGET_MS),
-        verdict("longest code check", f"{code_max:.2f} s",
-                f"≤ {storm.CODE_WAIT_TARGET_S:g} s", code_max <= storm.CODE_WAIT_TARGET_S),
-    ])
+    print_table(
+        [
+            verdict(
+                "menu step p99 (paced callers)",
+                f"{menu_p99:.1f} ms",
+                f"≤ {storm.MENU_P99_TARGET_MS:g} ms",
+                menu_p99 <= storm.MENU_P99_TARGET_MS,
+            ),
+            verdict(
+                "longest code check",
+                f"{code_max:.2f} s",
+                f"≤ {storm.CODE_WAIT_TARGET_S:g} s",
+                code_max <= storm.CODE_WAIT_TARGET_S,
+            ),
+        ]
+    )
     failures = sum(out.failures.values())
     if failures:
         print(f"failures: {out.failures}")
     return 0 if failures == 0 else 1
 
 
-
-
-
-
 def engine_name(args: argparse.Namespace) -> str:
     return "PostgreSQL" if args.postgres else "SQLite"
-
-
 
 
 def bench(args: argparse.Namespace) -> None:
@@ -358,60 +436,102 @@ def bench(args: argparse.Namespace) -> None:
         rows += [m.row(f"{lines:,}") for m in measured]
         ratios.append((lines, measured[0].cpu_ms_per_request()))
         logins = len(measured[2].tally.latencies.get("code", []))
-        capacity.append((lines, 1000 / measured[0].cpu_ms_per_request(),
-                         logins / measured[2].cpu if measured[2].cpu else 0.0))
+        capacity.append(
+            (
+                lines,
+                1000 / measured[0].cpu_ms_per_request(),
+                logins / measured[2].cpu if measured[2].cpu else 0.0,
+            )
+        )
     overhead = bench_code_overhead(args)
     rows.append(overhead.row(f"1,000 (cost {OVERHEAD_ROUNDS})"))
     floor_cpu = floor[0].cpu_ms_per_request()
-    print(f"\n{engine_name(args)}, bcrypt cost {args.rounds} (one verification alone: "
-          f"{alone:.0f} ms), "
-          f"{args.seconds:g} s per phase, gunicorn.conf.py defaults, "
-          f"{MENU_KEYS} menu keys per home call, {os.cpu_count()} cores; "
-          f"'load' is the machine's 1-minute load average after the phase\n")
+    print(
+        f"\n{engine_name(args)}, bcrypt cost {args.rounds} (one verification alone: "
+        f"{alone:.0f} ms), "
+        f"{args.seconds:g} s per phase, gunicorn.conf.py defaults, "
+        f"{MENU_KEYS} menu keys per home call, {os.cpu_count()} cores; "
+        f"'load' is the machine's 1-minute load average after the phase\n"
+    )
     print_table(rows)
     target = CPU_RATIO_TARGET[engine_name(args)]
-    verdicts = [verdict(f"server CPU per menu step ÷ floor's ({lines:,} lines)",
-                        f"{cpu:.2f} / {floor_cpu:.2f} ms = {cpu / floor_cpu:.2f}×",
-                        f"≤ {target:g}×", cpu / floor_cpu <= target)
-                for lines, cpu in ratios]
+    verdicts = [
+        verdict(
+            f"server CPU per menu step ÷ floor's ({lines:,} lines)",
+            f"{cpu:.2f} / {floor_cpu:.2f} ms = {cpu / floor_cpu:.2f}×",
+            f"≤ {target:g}×",
+            cpu / floor_cpu <= target,
+        )
+        for lines, cpu in ratios
+    ]
     code_p50 = percentile(overhead.tally.latencies.get("code", []), 0.5) * 1000
     # The whole request as the client sees it, HTTP included; the floor's
     # round trip at one caller is printed beside it for what HTTP alone costs.
     round_trip = percentile(floor[2].tally.latencies.get("floor", []), 0.5) * 1000
-    verdicts.append(verdict(
-        f"code check above one bcrypt (cost {OVERHEAD_ROUNDS}, 1 caller, p50; "
-        f"the floor's round trip: {round_trip:.1f} ms)",
-        f"{code_p50:.1f} − {alone_cheap:.1f} ms = {code_p50 - alone_cheap:.1f} ms",
-        f"≤ {CODE_OVERHEAD_TARGET_MS:g} ms", code_p50 - alone_cheap <= CODE_OVERHEAD_TARGET_MS))
+    verdicts.append(
+        verdict(
+            f"code check above one bcrypt (cost {OVERHEAD_ROUNDS}, 1 caller, p50; "
+            f"the floor's round trip: {round_trip:.1f} ms)",
+            f"{code_p50:.1f} − {alone_cheap:.1f} ms = {code_p50 - alone_cheap:.1f} ms",
+            f"≤ {CODE_OVERHEAD_TARGET_MS:g} ms",
+            code_p50 - alone_cheap <= CODE_OVERHEAD_TARGET_MS,
+        )
+    )
     print()
     print_table(verdicts)
     print()
-    print_table([{"lines": f"{lines:,}", "menu steps per core-second": f"{steps:.0f}",
-                  f"logins per core-second (cost {args.rounds})": f"{logins:.2f}"}
-                 for lines, steps, logins in capacity])
+    print_table(
+        [
+            {
+                "lines": f"{lines:,}",
+                "menu steps per core-second": f"{steps:.0f}",
+                f"logins per core-second (cost {args.rounds})": f"{logins:.2f}",
+            }
+            for lines, steps, logins in capacity
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="./dev bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", default="1000,1000000",
-                        help="comma-separated database sizes (default: 1000,1000000)")
+    parser.add_argument(
+        "--lines",
+        default="1000,1000000",
+        help="comma-separated database sizes (default: 1000,1000000)",
+    )
     parser.add_argument("--seconds", type=float, default=20, help="length of each phase")
     parser.add_argument("--concurrency", type=int, default=32, help="calls at once")
-    parser.add_argument("--think", type=float, default=1.0,
-                        help="seconds a paced caller waits before each key (default 1; soak 3)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="seconds a paced caller waits before each key (default 1; soak 3)",
+    )
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py)")
-    parser.add_argument("--threads", type=int,
-                        help="threads per worker (default: gunicorn.conf.py)")
-    parser.add_argument("--postgres", metavar="URL",
-                        help="benchmark on this PostgreSQL server instead of SQLite "
-                             "(postgresql+psycopg://user@host:port/postgres)")
-    parser.add_argument("--rounds", type=int, default=ROUNDS,
-                        help=f"bcrypt cost of the app's codes (default {ROUNDS})")
-    parser.add_argument("--storm", action="store_true",
-                        help="paced menu callers beside callers logging in flat out")
+    parser.add_argument(
+        "--threads", type=int, help="threads per worker (default: gunicorn.conf.py)"
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="benchmark on this PostgreSQL server instead of SQLite "
+        "(postgresql+psycopg://user@host:port/postgres)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=ROUNDS,
+        help=f"bcrypt cost of the app's codes (default {ROUNDS})",
+    )
+    parser.add_argument(
+        "--storm", action="store_true", help="paced menu callers beside callers logging in flat out"
+    )
     parser.add_argument("--logins", type=int, default=8, help="storm: callers logging in")
-    parser.add_argument("--soak", action="store_true",
-                        help="run the soak instead: many calls, several minutes, mixed")
+    parser.add_argument(
+        "--soak",
+        action="store_true",
+        help="run the soak instead: many calls, several minutes, mixed",
+    )
     parser.add_argument("--calls", type=int, default=200, help="soak: callers at once")
     parser.add_argument("--minutes", type=float, default=5, help="soak: how long")
     args = parser.parse_args(argv)

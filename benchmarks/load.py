@@ -46,14 +46,16 @@ class Tally:
 class TimedTransport(HttpTransport):
     """HTTP to the server, timing each request under the current step kind."""
 
-    def __init__(self, base_url: str, tally: Tally, lock: threading.Lock, think: float,
-                 until: float) -> None:
+    def __init__(
+        self, base_url: str, tally: Tally, lock: threading.Lock, think: float, until: float
+    ) -> None:
         super().__init__(base_url)
         self.tally, self.lock, self.kind, self.think = tally, lock, "entry", think
         self.until = until
 
-    def post(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]
-             ) -> tuple[int, str]:
+    def post(
+        self, url: str, form: Mapping[str, str], headers: Mapping[str, str]
+    ) -> tuple[int, str]:
         if self.think:  # the caller listens and thinks before each key (not timed)
             time.sleep(self.think)
         if time.monotonic() > self.until:
@@ -121,8 +123,15 @@ def expect(call: PhoneCall, key: str) -> None:
         raise Unexpected(f"expected {key!r}, heard {call.last_said!r}")
 
 
-def _caller(base: str, scenario: Scenario, numbers: list[str], until: float,
-            tally: Tally, lock: threading.Lock, think: float) -> None:
+def _caller(
+    base: str,
+    scenario: Scenario,
+    numbers: list[str],
+    until: float,
+    tally: Tally,
+    lock: threading.Lock,
+    think: float,
+) -> None:
     index = 0
     while time.monotonic() < until:
         transport = TimedTransport(base, tally, lock, think, until)
@@ -149,9 +158,12 @@ def _process(job: tuple[str, str, list[list[str]], float, float]) -> Tally:
     base, name, numbers_per_thread, seconds, think = job
     tally, lock = Tally(), threading.Lock()
     until = time.monotonic() + seconds
-    threads = [threading.Thread(target=_caller, args=(base, SCENARIOS[name], numbers, until,
-                                                      tally, lock, think))
-               for numbers in numbers_per_thread]
+    threads = [
+        threading.Thread(
+            target=_caller, args=(base, SCENARIOS[name], numbers, until, tally, lock, think)
+        )
+        for numbers in numbers_per_thread
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -159,8 +171,15 @@ def _process(job: tuple[str, str, list[list[str]], float, float]) -> Tally:
     return tally
 
 
-def run(base: str, name: str, numbers: list[str], concurrency: int, seconds: float,
-        think: float = 0.0, processes: int = 4) -> Tally:
+def run(
+    base: str,
+    name: str,
+    numbers: list[str],
+    concurrency: int,
+    seconds: float,
+    think: float = 0.0,
+    processes: int = 4,
+) -> Tally:
     """Drive `concurrency` callers of scenario `name` for `seconds`; caller i owns numbers[i].
 
     With `think` 0 every caller presses its next key as soon as it is answered

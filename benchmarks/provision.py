@@ -25,6 +25,7 @@ from store.migrate import upgrade
 from store.models import Line, Mailbox, ServicePin, utcnow
 
 BATCH = 20_000
+Rows = list[dict[str, object]]  # one INSERT's parameters
 CODE = "2580"
 PIN = "739154"  # the coded lines' permanent service PIN, when asked for
 
@@ -51,8 +52,9 @@ def plan(url: str, lines: int, coded: int) -> Provisioned:
     return Provisioned(url, lines, with_code, without_code)
 
 
-def provision(url: str, lines: int, coded: int, pepper: str, rounds: int,
-              with_pins: bool = False) -> Provisioned:
+def provision(
+    url: str, lines: int, coded: int, pepper: str, rounds: int, with_pins: bool = False
+) -> Provisioned:
     """Create the schema and `lines` lines, `coded` of them with CODE (and PIN)."""
     upgrade(url)
     made = plan(url, lines, coded)
@@ -65,12 +67,11 @@ def provision(url: str, lines: int, coded: int, pepper: str, rounds: int,
     return made
 
 
-def _batches(lines: int, now: datetime) -> Iterator[tuple[list[dict], list[dict]]]:
+def _batches(lines: int, now: datetime) -> Iterator[tuple[Rows, Rows]]:
     for start in range(0, lines, BATCH):
         ids = range(start + 1, min(start + BATCH, lines) + 1)
         yield (
-            [{"id": i, "number": number(i - 1), "language": "en", "created_at": now}
-             for i in ids],
+            [{"id": i, "number": number(i - 1), "language": "en", "created_at": now} for i in ids],
             [{"line_id": i, "ask_code_on_fixed_line": False, "strikes": 0} for i in ids],
         )
 
@@ -93,8 +94,9 @@ def _hash(args: tuple[str, str, int, str, str]) -> str:
     return _hasher(pepper, rounds).hash(purpose, number_, secret)
 
 
-def _give_codes(engine: Engine, numbers: list[str], pepper: str, rounds: int,
-                with_pins: bool) -> None:
+def _give_codes(
+    engine: Engine, numbers: list[str], pepper: str, rounds: int, with_pins: bool
+) -> None:
     jobs = [(n, pepper, rounds, codes.PURPOSE, CODE) for n in numbers]
     if with_pins:
         jobs += [(n, pepper, rounds, pins.PERMANENT_PURPOSE, PIN) for n in numbers]
@@ -107,6 +109,12 @@ def _give_codes(engine: Engine, numbers: list[str], pepper: str, rounds: int,
             line.mailbox.code_hash = hashes[index]
             line.mailbox.code_changed_at = now
             if with_pins:
-                session.add(ServicePin(line_id=line.id, permanent_hash=hashes[len(numbers) + index],
-                                       permanent_set_at=now, failures=0))
+                session.add(
+                    ServicePin(
+                        line_id=line.id,
+                        permanent_hash=hashes[len(numbers) + index],
+                        permanent_set_at=now,
+                        failures=0,
+                    )
+                )
         session.commit()

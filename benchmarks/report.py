@@ -11,16 +11,25 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def latency_rows(tally: Tally) -> list[dict[str, object]]:
-    return [{"step": kind, "requests": len(values),
-             "p50 ms": f"{percentile(values, 0.5) * 1000:.1f}",
-             "p99 ms": f"{percentile(values, 0.99) * 1000:.1f}",
-             "max ms": f"{max(values) * 1000:.1f}"}
-            for kind, values in sorted(tally.latencies.items())]
+    return [
+        {
+            "step": kind,
+            "requests": len(values),
+            "p50 ms": f"{percentile(values, 0.5) * 1000:.1f}",
+            "p99 ms": f"{percentile(values, 0.99) * 1000:.1f}",
+            "max ms": f"{max(values) * 1000:.1f}",
+        }
+        for kind, values in sorted(tally.latencies.items())
+    ]
 
 
 def verdict(figure: str, measured: str, target: str, met: bool) -> dict[str, object]:
-    return {"target": figure, "measured": measured, "wanted": target,
-            "verdict": "met" if met else "MISSED"}
+    return {
+        "target": figure,
+        "measured": measured,
+        "wanted": target,
+        "verdict": "met" if met else "MISSED",
+    }
 
 
 def print_table(rows: list[dict[str, object]]) -> None:

@@ -74,8 +74,14 @@ def deposit(transport: TimedTransport, lines: Lines, rng: random.Random, out: Ou
             form["RecordingUrl"] = lines.platform + form["RecordingUrl"].split(".com", 1)[1]
         return form
 
-    call = PhoneCall(transport, TOKEN, caller=MOBILE, called=number, recording=speak,
-                     extra={"ForwardedFrom": number})
+    call = PhoneCall(
+        transport,
+        TOKEN,
+        caller=MOBILE,
+        called=number,
+        recording=speak,
+        extra={"ForwardedFrom": number},
+    )
     transport.kind = "deposit"
     call.dial("/voice/deposit")
     if call.heard(_sentence("mailbox_full")):
@@ -136,7 +142,10 @@ def support(transport: TimedTransport, lines: Lines, rng: random.Random, _out: O
 
 Scenario = Callable[[TimedTransport, Lines, random.Random, Outcome], None]
 MIX: list[tuple[Scenario, float]] = [
-    (deposit, 0.40), (listen, 0.30), (remote, 0.15), (support, 0.15),
+    (deposit, 0.40),
+    (listen, 0.30),
+    (remote, 0.15),
+    (support, 0.15),
 ]
 
 
@@ -146,14 +155,22 @@ def _sentence(key: str) -> str:
     return sentence("en", key)
 
 
-def _caller(base: str, lines: Lines, until: float, think: float, seed: int,
-            out: Outcome, lock: threading.Lock) -> None:
+def _caller(
+    base: str,
+    lines: Lines,
+    until: float,
+    think: float,
+    seed: int,
+    out: Outcome,
+    lock: threading.Lock,
+) -> None:
     rng = random.Random(seed)
     mine = Outcome()
     while time.monotonic() < until:
         scenario = rng.choices([s for s, _ in MIX], weights=[w for _, w in MIX])[0]
-        transport = TimedTransport(base, mine.tally, threading.Lock(),
-                                   think * rng.uniform(0.5, 1.5), until)
+        transport = TimedTransport(
+            base, mine.tally, threading.Lock(), think * rng.uniform(0.5, 1.5), until
+        )
         try:
             scenario(transport, lines, rng, mine)
             mine.tally.calls += 1
@@ -178,9 +195,12 @@ def _process(job: tuple[str, list[Lines], float, float, int]) -> Outcome:
     base, per_thread, seconds, think, seed = job
     out, lock = Outcome(), threading.Lock()
     until = time.monotonic() + seconds
-    threads = [threading.Thread(target=_caller,
-                                args=(base, lines, until, think, seed * 1000 + i, out, lock))
-               for i, lines in enumerate(per_thread)]
+    threads = [
+        threading.Thread(
+            target=_caller, args=(base, lines, until, think, seed * 1000 + i, out, lock)
+        )
+        for i, lines in enumerate(per_thread)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -188,8 +208,16 @@ def _process(job: tuple[str, list[Lines], float, float, int]) -> Outcome:
     return out
 
 
-def run(base: str, coded: list[str], plain: list[str], calls: int, seconds: float,
-        think: float, processes: int = 4, platform: str = "") -> Outcome:
+def run(
+    base: str,
+    coded: list[str],
+    plain: list[str],
+    calls: int,
+    seconds: float,
+    think: float,
+    processes: int = 4,
+    platform: str = "",
+) -> Outcome:
     """`calls` callers at once for `seconds`; each owns one coded line (its strikes)."""
     if calls > len(coded):
         raise ValueError(f"{calls} callers need {calls} coded lines, have {len(coded)}")
@@ -211,9 +239,13 @@ def stored_once(url: str, recordings: list[str]) -> tuple[int, int, int]:
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            counts = dict(session.execute(
-                select(Message.recording_sid, func.count()).group_by(Message.recording_sid)
-            ).tuples().all())
+            counts = dict(
+                session.execute(
+                    select(Message.recording_sid, func.count()).group_by(Message.recording_sid)
+                )
+                .tuples()
+                .all()
+            )
     finally:
         engine.dispose()
     missing = sum(1 for sid in recordings if counts.get(sid, 0) == 0)
@@ -238,12 +270,21 @@ def copies(url: str, recordings: list[str], store: Path, emails: int) -> Copies:
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            keys = dict(session.execute(
-                select(Message.recording_sid, Message.stored_key)).tuples().all())
-            notices = session.scalar(select(func.count()).select_from(OutboxMessage)
-                                     .where(OutboxMessage.kind == "new_message")) or 0
-            pending = session.scalar(select(func.count()).select_from(Job)
-                                     .where(Job.done_at.is_(None))) or 0
+            keys = dict(
+                session.execute(select(Message.recording_sid, Message.stored_key)).tuples().all()
+            )
+            notices = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(OutboxMessage.kind == "new_message")
+                )
+                or 0
+            )
+            pending = (
+                session.scalar(select(func.count()).select_from(Job).where(Job.done_at.is_(None)))
+                or 0
+            )
     finally:
         engine.dispose()
     copied = sum(1 for sid in recordings if keys.get(sid))
@@ -258,8 +299,9 @@ def drained(url: str, timeout: float) -> bool:
     try:
         while time.monotonic() < deadline:
             with Session(engine) as session:
-                if not session.scalar(select(func.count()).select_from(Job)
-                                      .where(Job.done_at.is_(None))):
+                if not session.scalar(
+                    select(func.count()).select_from(Job).where(Job.done_at.is_(None))
+                ):
                     return True
             time.sleep(1)
         return False

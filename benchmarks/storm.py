@@ -17,8 +17,9 @@ MENU_P99_TARGET_MS = 50.0
 CODE_WAIT_TARGET_S = 10.0
 
 
-def run(base: str, made: Provisioned, menus: int, logins: int, seconds: float, think: float
-        ) -> load.Tally:
+def run(
+    base: str, made: Provisioned, menus: int, logins: int, seconds: float, think: float
+) -> load.Tally:
     """Both kinds of callers at once for `seconds`; their latencies, by step kind."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         paced = pool.submit(load.run, base, "menu", made.without_code, menus, seconds, think)

@@ -51,13 +51,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("IVR_CLOCK", utcnow)
     app.config["SECRET_KEY"] = settings["IVR_SECRET_KEY"]
     # Behind ivr/limits.py, Flask's own ceilings on what it will parse.
-    app.config.update(MAX_CONTENT_LENGTH=limits.LARGEST, MAX_FORM_MEMORY_SIZE=limits.LARGEST,
-                      MAX_FORM_PARTS=100)
+    app.config.update(
+        MAX_CONTENT_LENGTH=limits.LARGEST, MAX_FORM_MEMORY_SIZE=limits.LARGEST, MAX_FORM_PARTS=100
+    )
     if not app.config["IVR_DATABASE_URL"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["IVR_DATABASE_URL"] = default_database_url(Path(app.instance_path))
     app.extensions["ivr.hasher"] = Hasher(
-        app.config["IVR_PIN_PEPPER"].encode(), app.config["IVR_BCRYPT_ROUNDS"],
+        app.config["IVR_PIN_PEPPER"].encode(),
+        app.config["IVR_BCRYPT_ROUNDS"],
         verifiers=app.config["IVR_VERIFIERS"],
     )
     platforms.init_app(app)
@@ -81,8 +83,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     proxies = app.config["IVR_TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
-            x_port=proxies, x_prefix=proxies,
+            app.wsgi_app,
+            x_for=proxies,
+            x_proto=proxies,
+            x_host=proxies,
+            x_port=proxies,
+            x_prefix=proxies,
         )
     # Outermost: a body over its area's limit never reaches the app (ivr/limits.py).
     app.wsgi_app = limits.BodyLimit(app.wsgi_app)  # type: ignore[method-assign]

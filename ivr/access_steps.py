@@ -95,8 +95,7 @@ def _check(c: StepContext, line: Line | None, digits: str) -> codes.Check:
     if line is None:
         key = c.memory.get(PHANTOM) or codes.phantom_key(c.hasher, "")
         return codes.check_unknown_line(c.session, c.hasher, key, digits, c.now, lockout)
-    return codes.check_code(c.session, c.hasher, line, digits, c.now, lockout,
-                            caller=c.call.caller)
+    return codes.check_code(c.session, c.hasher, line, digits, c.now, lockout, caller=c.call.caller)
 
 
 def _take_caller_attempt(c: StepContext) -> str | None:
@@ -166,7 +165,8 @@ def save_code(c: StepContext, _digits: str | None) -> str:
 def toggle_ask(c: StepContext, _digits: str | None) -> str:
     """Turn "ask for my code on my fixed line" the other way."""
     line = _line(c)
-    assert line is not None and c.call.home
+    assert line is not None
+    assert c.call.home
     codes.set_ask_on_fixed_line(line, not line.mailbox.ask_code_on_fixed_line)
     return "done"
 

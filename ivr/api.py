@@ -114,33 +114,37 @@ def json_body(spec: Mapping[str, bool], *, optional_body: bool = False) -> dict[
     empty object when `optional_body`.
     """
     raw = request.get_data(cache=True)
-    if not raw and optional_body:
-        data: Any = {}
-    else:
-        if request.mimetype != "application/json":
-            fail(415, "unsupported_media_type", "send a JSON body (Content-Type: application/json)")
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            fail(400, "invalid_json", "the body is not valid JSON")
+    data: Any = {} if not raw and optional_body else _parsed(raw)
     if not isinstance(data, dict):
         fail(422, "invalid_body", "the body must be a JSON object")
     unknown = sorted(set(data) - set(spec))
     if unknown:
         fail(422, "invalid_body", f"unknown field(s): {', '.join(unknown)}")
     for name, required in spec.items():
-        value = data.get(name)
-        if value is None:
-            if required:
-                fail(422, "invalid_body", f"the field {name!r} is required")
-        elif not isinstance(value, str):
-            fail(422, "invalid_body", f"the field {name!r} must be a string")
-        else:
-            try:
-                plain_text(value, name, max_length=MAX_FIELD)
-            except InvalidText as error:
-                fail(422, "invalid_body", str(error))
+        _check_field(name, data.get(name), required=required)
     return data
+
+
+def _parsed(raw: bytes) -> Any:
+    if request.mimetype != "application/json":
+        fail(415, "unsupported_media_type", "send a JSON body (Content-Type: application/json)")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        fail(400, "invalid_json", "the body is not valid JSON")
+
+
+def _check_field(name: str, value: object, *, required: bool) -> None:
+    if value is None:
+        if required:
+            fail(422, "invalid_body", f"the field {name!r} is required")
+    elif not isinstance(value, str):
+        fail(422, "invalid_body", f"the field {name!r} must be a string")
+    else:
+        try:
+            plain_text(value, name, max_length=MAX_FIELD)
+        except InvalidText as error:
+            fail(422, "invalid_body", str(error))
 
 
 def _line(number: str) -> Line:
@@ -213,14 +217,17 @@ def openapi() -> Response:
 @bp.post("/lines")
 def provision_line() -> Response:
     """Provision a line and its empty mailbox."""
-    data = json_body({"number": True, "customer_number": False, "language": False,
-                      "email": False})
+    data = json_body({"number": True, "customer_number": False, "language": False, "email": False})
     session = db()
     try:
         line = add_line(
-            session, data["number"], region=current_app.config["IVR_DEFAULT_REGION"],
+            session,
+            data["number"],
+            region=current_app.config["IVR_DEFAULT_REGION"],
             language=data.get("language") or current_app.config["IVR_DEFAULT_LANGUAGE"],
-            customer_number=data.get("customer_number"), email=data.get("email"))
+            customer_number=data.get("customer_number"),
+            email=data.get("email"),
+        )
     except InvalidNumber as error:
         fail(422, "invalid_number", str(error))
     except InvalidText as error:
@@ -259,8 +266,14 @@ def issue_temporary_pin(number: str) -> Response:
     json_body({}, optional_body=True)
     line = _line(number)
     session = db()
-    issued = pins.issue_temporary_pin(session, hasher(), line, actor=g.api_actor, now=now(),
-                                      ttl_seconds=current_app.config["IVR_TEMP_PIN_SECONDS"])
+    issued = pins.issue_temporary_pin(
+        session,
+        hasher(),
+        line,
+        actor=g.api_actor,
+        now=now(),
+        ttl_seconds=current_app.config["IVR_TEMP_PIN_SECONDS"],
+    )
     session.commit()
     answer = jsonify({"pin": issued.pin, "expires_at": _time(issued.expires_at)})
     answer.status_code = 201

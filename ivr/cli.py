@@ -11,6 +11,7 @@ from datetime import datetime
 
 import click
 from alembic import command
+from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session, sessionmaker
@@ -63,13 +64,16 @@ ENTRY_POINTS = {
 }
 PLATFORMS = ("twilio", "signalwire", "telnyx")
 # The setting the console phone signs with, when --secret is not given.
-PHONE_SECRETS = {"twilio": "TWILIO_AUTH_TOKEN", "signalwire": "IVR_PLATFORM_SIGNING_KEY",
-                 "telnyx": None}
+PHONE_SECRETS = {
+    "twilio": "TWILIO_AUTH_TOKEN",
+    "signalwire": "IVR_PLATFORM_SIGNING_KEY",
+    "telnyx": None,
+}
 PHONE_SECRET_MISSING = {
     "twilio": "TWILIO_AUTH_TOKEN is not set: the app would refuse the call",
     "signalwire": "IVR_PLATFORM_SIGNING_KEY is not set: the app would refuse the call",
     "telnyx": "Telnyx signs with a private key the app never holds: pass --secret "
-              "(or IVR_PHONE_SECRET), the base64 Ed25519 key of IVR_PLATFORM_PUBLIC_KEY",
+    "(or IVR_PHONE_SECRET), the base64 Ed25519 key of IVR_PLATFORM_PUBLIC_KEY",
 }
 
 
@@ -80,7 +84,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(ivr_cli)
 
 
-def _alembic():  # type: ignore[no-untyped-def]
+def _alembic() -> Config:
     return alembic_config(current_app.config["IVR_DATABASE_URL"])
 
 
@@ -223,25 +227,51 @@ DEPOSIT_KEYS = "- 1"
 
 @ivr_cli.command("call")
 @click.option("--from", "caller", required=True, help="The caller's number (From).")
-@click.option("--to", "entry", type=click.Choice(sorted(ENTRY_POINTS)), default="access",
-              show_default=True, help="Which number is called.")
+@click.option(
+    "--to",
+    "entry",
+    type=click.Choice(sorted(ENTRY_POINTS)),
+    default="access",
+    show_default=True,
+    help="Which number is called.",
+)
 @click.option("--url", help="A running server's base URL; in-process when omitted.")
-@click.option("--keys", help='Keys for each prompt in turn, e.g. "2 2 1 4827# 1"; "-" is silence. '
-              'A deposit without --keys hears the greeting out, speaks, presses # and '
-              'sends ("- 1").')
+@click.option(
+    "--keys",
+    help='Keys for each prompt in turn, e.g. "2 2 1 4827# 1"; "-" is silence. '
+    "A deposit without --keys hears the greeting out, speaks, presses # and "
+    'sends ("- 1").',
+)
 @click.option("--mailbox", help="Deposit: the line whose unanswered call is forwarded (To).")
 @click.option("--forwarded-from", help="Deposit: the ForwardedFrom the platform passes on.")
-@click.option("--speak", type=click.IntRange(0, 14400), default=5, show_default=True,
-              help="Seconds the caller speaks at each recording (0: says nothing).")
-@click.option("--platform", type=click.Choice(PLATFORMS),
-              help="Sign and speak as this platform (default: IVR_PLATFORM).")
-@click.option("--secret", envvar="IVR_PHONE_SECRET",
-              help="The platform's signing secret; Telnyx: the base64 Ed25519 private key "
-                   "(default: TWILIO_AUTH_TOKEN, IVR_PLATFORM_SIGNING_KEY).")
+@click.option(
+    "--speak",
+    type=click.IntRange(0, 14400),
+    default=5,
+    show_default=True,
+    help="Seconds the caller speaks at each recording (0: says nothing).",
+)
+@click.option(
+    "--platform",
+    type=click.Choice(PLATFORMS),
+    help="Sign and speak as this platform (default: IVR_PLATFORM).",
+)
+@click.option(
+    "--secret",
+    envvar="IVR_PHONE_SECRET",
+    help="The platform's signing secret; Telnyx: the base64 Ed25519 private key "
+    "(default: TWILIO_AUTH_TOKEN, IVR_PLATFORM_SIGNING_KEY).",
+)
 def call_command(
-    caller: str, entry: str, url: str | None, keys: str | None,
-    mailbox: str | None, forwarded_from: str | None, speak: int,
-    platform: str | None, secret: str | None,
+    caller: str,
+    entry: str,
+    url: str | None,
+    keys: str | None,
+    mailbox: str | None,
+    forwarded_from: str | None,
+    speak: int,
+    platform: str | None,
+    secret: str | None,
 ) -> None:
     """Place a call against the app from the console, as the platform would."""
     platform = platform or current_app.config["IVR_PLATFORM"]
@@ -260,9 +290,16 @@ def call_command(
         click.echo(f"(beep: the caller speaks for {speak} s, then presses #)")
         return record(call, verb)
 
-    call = PhoneCall(transport, token, caller=caller, called=mailbox or ENTRY_POINTS[entry],
-                     extra=extra, platform=platform, on_say=lambda text: click.echo(f"  {text}"),
-                     recording=speaking)
+    call = PhoneCall(
+        transport,
+        token,
+        caller=caller,
+        called=mailbox or ENTRY_POINTS[entry],
+        extra=extra,
+        platform=platform,
+        on_say=lambda text: click.echo(f"  {text}"),
+        recording=speaking,
+    )
     try:
         _converse(call, ENTRY_POINTS[entry], keys)
     except CallFailed as error:  # a refused signature, a server error: one line, no traceback

@@ -18,8 +18,8 @@ def add_adviser_command(username: str, role: str) -> None:
     with session() as db:
         try:
             account, password = advisers.create_adviser(
-                db, current_app.extensions["ivr.hasher"], username, role,
-                actor=actor(), now=now())
+                db, current_app.extensions["ivr.hasher"], username, role, actor=actor(), now=now()
+            )
         except advisers.AccountError as error:
             raise click.ClickException(str(error)) from None
         db.commit()

@@ -64,8 +64,11 @@ def fetch_message(session: Session, sid: str, job: jobs.Claimed, now: datetime) 
             raise  # given up: the message keeps playing from the platform while it can
         raise Retry(str(error)) from None
     recorded = session.execute(
-        update(Message).where(Message.id == message.id, Message.stored_key.is_(None))
-        .values(stored_key=key), execution_options={"synchronize_session": False})
+        update(Message)
+        .where(Message.id == message.id, Message.stored_key.is_(None))
+        .values(stored_key=key),
+        execution_options={"synchronize_session": False},
+    )
     if getattr(recorded, "rowcount", 0) == 0:
         session.rollback()  # deleted while we fetched: the copy goes too
         media.store().delete(key)
@@ -92,9 +95,15 @@ def fetch_greeting(session: Session, sid: str, _job: jobs.Claimed, now: datetime
             return
         raise Retry(str(error)) from None
     recorded = session.execute(
-        update(Mailbox).where(Mailbox.line_id == mailbox.line_id, Mailbox.greeting_sid == sid,
-                              Mailbox.greeting_key.is_(None))
-        .values(greeting_key=key), execution_options={"synchronize_session": False})
+        update(Mailbox)
+        .where(
+            Mailbox.line_id == mailbox.line_id,
+            Mailbox.greeting_sid == sid,
+            Mailbox.greeting_key.is_(None),
+        )
+        .values(greeting_key=key),
+        execution_options={"synchronize_session": False},
+    )
     if getattr(recorded, "rowcount", 0) == 0:
         session.rollback()
         media.store().delete(key)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, g
 from sqlalchemy import event
@@ -46,14 +46,14 @@ def init_app(app: Flask) -> None:
 
 
 def sessions() -> sessionmaker[Session]:
-    return current_app.extensions["ivr.sessions"]
+    return cast("sessionmaker[Session]", current_app.extensions["ivr.sessions"])
 
 
 def db() -> Session:
     """The request's session, opened on first use."""
     if "db" not in g:
         g.db = sessions()()
-    return g.db
+    return cast(Session, g.db)
 
 
 @contextmanager

@@ -55,7 +55,11 @@ def recording(line_id: int) -> Response:
     assert line is not None
     session.commit()  # end the read: storing starts with the mailbox's lock
     stored = store_message(
-        session, line, found, caller=call.caller or None, received_at=call.started_at,
+        session,
+        line,
+        found,
+        caller=call.caller or None,
+        received_at=call.started_at,
         max_messages=current_app.config["IVR_MAX_MESSAGES"],
         min_seconds=current_app.config["IVR_MIN_MESSAGE_SECONDS"],
     )
@@ -95,11 +99,11 @@ def route_deposit(c: StepContext, _digits: str | None) -> str:
     if is_full(c.session, line.id, c.settings["IVR_MAX_MESSAGES"]):
         return "full"
     c.memory["max_message_seconds"] = c.settings["IVR_MAX_MESSAGE_SECONDS"]
-    c.memory["recording_callback"] = url_for("deposit.recording", line_id=line.id,
-                                             _external=True)
+    c.memory["recording_callback"] = url_for("deposit.recording", line_id=line.id, _external=True)
     if c.settings.get("IVR_TRANSCRIBE"):
-        c.memory["transcription_callback"] = url_for("transcription.transcribed",
-                                                     line_id=line.id, _external=True)
+        c.memory["transcription_callback"] = url_for(
+            "transcription.transcribed", line_id=line.id, _external=True
+        )
     box = line.mailbox
     chosen = greetings.greeting(box, c.now)
     if chosen is greetings.Greeting.AWAY:
@@ -146,8 +150,7 @@ def message_left(c: StepContext, recording_url: str | None) -> str:
 def listen_left(c: StepContext, _digits: str | None) -> str:
     """The recording just made, from our own copy once the message has one."""
     sid = c.memory.get(LEFT_SID, "")
-    message = c.session.scalar(select(Message).where(Message.recording_sid == sid)) \
-        if sid else None
+    message = c.session.scalar(select(Message).where(Message.recording_sid == sid)) if sid else None
     if message is not None and message.line_id == c.call.line_id:
         c.memory[LEFT_URL] = media.playback_url(message.stored_key, message.recording_url)
     return "ready"

@@ -28,20 +28,30 @@ def tone(seconds: float = 2.0, rate: int = 8000) -> bytes:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(rate)
-        wav.writeframes(b"".join(
-            struct.pack("<h", int(6000 * math.sin(2 * math.pi * 440 * n / rate)))
-            for n in range(int(seconds * rate))))
+        wav.writeframes(
+            b"".join(
+                struct.pack("<h", int(6000 * math.sin(2 * math.pi * 440 * n / rate)))
+                for n in range(int(seconds * rate))
+            )
+        )
     return out.getvalue()
 
 
 @bp.get(PATH)
 def recording(account: str, sid: str) -> Response:
     """The recording's audio, for the development API key pair only."""
-    key, secret = current_app.config.get("TWILIO_API_KEY"), current_app.config.get(
-        "TWILIO_API_SECRET")
+    key, secret = (
+        current_app.config.get("TWILIO_API_KEY"),
+        current_app.config.get("TWILIO_API_SECRET"),
+    )
     auth = request.authorization
-    if not (key and secret and auth and auth.username == key
-            and hmac.compare_digest((auth.password or "").encode(), secret.encode())):
+    if not (
+        key
+        and secret
+        and auth
+        and auth.username == key
+        and hmac.compare_digest((auth.password or "").encode(), secret.encode())
+    ):
         abort(401)
     if not sid.startswith("RE") or not sid.isalnum():
         abort(404)

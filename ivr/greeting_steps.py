@@ -40,8 +40,9 @@ def _say_away_until(c: StepContext, line: Line) -> None:
     until = line.mailbox.away_until
     assert until is not None
     locale = VOICES[line.language].language.replace("-", "_")
-    c.values["away_until"] = format_date(greetings.last_away_day(line, until), format="long",
-                                         locale=locale)
+    c.values["away_until"] = format_date(
+        greetings.last_away_day(line, until), format="long", locale=locale
+    )
 
 
 def away_reminder(c: StepContext, _digits: str | None) -> str:

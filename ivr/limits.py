@@ -86,8 +86,9 @@ def _read_at_most(stream: Any, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _too_large(environ: dict[str, Any], start_response: StartResponse, limit: int
-               ) -> Iterable[bytes]:
+def _too_large(
+    environ: dict[str, Any], start_response: StartResponse, limit: int
+) -> Iterable[bytes]:
     path = environ.get("PATH_INFO", "")
     log.warning("refused a request body over %d bytes to %s", limit, path)
     detail = f"the request body is larger than {limit // KIB} KiB"
@@ -96,7 +97,11 @@ def _too_large(environ: dict[str, Any], start_response: StartResponse, limit: in
     else:
         body, kind = detail + "\n", "text/plain; charset=utf-8"
     encoded = body.encode()
-    start_response("413 Request Entity Too Large", [
-        ("Content-Type", kind), ("Content-Length", str(len(encoded))),
-    ])
+    start_response(
+        "413 Request Entity Too Large",
+        [
+            ("Content-Type", kind),
+            ("Content-Length", str(len(encoded))),
+        ],
+    )
     return [encoded]

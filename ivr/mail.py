@@ -50,7 +50,9 @@ def parse_smtp_url(url: str) -> SmtpServer:
     if parts.scheme not in SCHEMES or not parts.hostname:
         raise ValueError("expected smtp://, smtp+starttls:// or smtps:// with a host")
     return SmtpServer(
-        scheme=parts.scheme, host=parts.hostname, port=parts.port or SCHEMES[parts.scheme],
+        scheme=parts.scheme,
+        host=parts.hostname,
+        port=parts.port or SCHEMES[parts.scheme],
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
     )
@@ -68,8 +70,11 @@ class Delivery:
 def _connect(server: SmtpServer) -> smtplib.SMTP:
     if server.scheme == "smtps":
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-            server.host, server.port, timeout=SMTP_TIMEOUT_SECONDS,
-            context=ssl.create_default_context())
+            server.host,
+            server.port,
+            timeout=SMTP_TIMEOUT_SECONDS,
+            context=ssl.create_default_context(),
+        )
     else:
         smtp = smtplib.SMTP(server.host, server.port, timeout=SMTP_TIMEOUT_SECONDS)
         if server.scheme == "smtp+starttls":
@@ -93,8 +98,12 @@ def _email(message: Any, sender: str) -> EmailMessage:
         except Exception as error:  # noqa: BLE001 - any store failure: retried as unsent
             raise OSError(f"attachment unreadable: {type(error).__name__}") from None
         subtype = "mpeg" if message.attachment_key.endswith(".mp3") else "wav"
-        email.add_attachment(audio, maintype="audio", subtype=subtype,
-                             filename=f"message.{message.attachment_key.rsplit('.', 1)[1]}")
+        email.add_attachment(
+            audio,
+            maintype="audio",
+            subtype=subtype,
+            filename=f"message.{message.attachment_key.rsplit('.', 1)[1]}",
+        )
     return email
 
 
@@ -122,8 +131,9 @@ def deliver(app: Flask, ids: list[int] | None = None) -> Delivery:
     return done
 
 
-def _send_one(session: Session, smtp: smtplib.SMTP, message: Any, sender: str, now: Any,
-              done: Delivery) -> None:
+def _send_one(
+    session: Session, smtp: smtplib.SMTP, message: Any, sender: str, now: Any, done: Delivery
+) -> None:
     if not outbox.claim(session, message, now):
         return  # another transport (send-mail, another worker) has it
     if message.expires_at is not None and message.expires_at <= now:
@@ -135,8 +145,12 @@ def _send_one(session: Session, smtp: smtplib.SMTP, message: Any, sender: str, n
             recipient = email_address(message.recipient, "recipient")
             smtp.send_message(_email(message, sender), to_addrs=[recipient])
         except (OSError, smtplib.SMTPException, InvalidText) as error:
-            log.warning("mail: message %s to %s not sent: %s", message.id,
-                        message.line_number, type(error).__name__)
+            log.warning(
+                "mail: message %s to %s not sent: %s",
+                message.id,
+                message.line_number,
+                type(error).__name__,
+            )
             outbox.mark_failed(message, str(error))
             done.failed += 1
         else:

@@ -89,8 +89,9 @@ class DirectoryStore:
 
     def url(self, key: str) -> str:
         expires = int(time.time()) + self.seconds
-        return url_for("media.audio", key=key, expires=expires, token=sign(key, expires),
-                       _external=True)
+        return url_for(
+            "media.audio", key=key, expires=expires, token=sign(key, expires), _external=True
+        )
 
 
 class BucketStore:
@@ -104,9 +105,16 @@ class BucketStore:
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.seconds = seconds
-        self.s3: Any = boto3.client("s3", endpoint_url=endpoint, config=Config(
-            signature_version="s3v4", connect_timeout=5, read_timeout=20,
-            retries={"max_attempts": 2}))
+        self.s3: Any = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            config=Config(
+                signature_version="s3v4",
+                connect_timeout=5,
+                read_timeout=20,
+                retries={"max_attempts": 2},
+            ),
+        )
 
     def _key(self, key: str) -> str:
         if not KEY.fullmatch(key):
@@ -114,8 +122,9 @@ class BucketStore:
         return self.prefix + key
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        self.s3.put_object(Bucket=self.bucket, Key=self._key(key), Body=data,
-                           ContentType=content_type)
+        self.s3.put_object(
+            Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type
+        )
         if self.size(key) != len(data):
             raise OSError(f"stored copy of {key} has the wrong length")
 
@@ -138,9 +147,13 @@ class BucketStore:
         self.s3.delete_object(Bucket=self.bucket, Key=self._key(key))
 
     def url(self, key: str) -> str:
-        return str(self.s3.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)},
-            ExpiresIn=self.seconds))
+        return str(
+            self.s3.generate_presigned_url(
+                "get_object",
+                Params={"Bucket": self.bucket, "Key": self._key(key)},
+                ExpiresIn=self.seconds,
+            )
+        )
 
 
 def make_store(app: Flask) -> Store:
@@ -185,8 +198,9 @@ def audio(key: str) -> Response:
     files = store()
     if not isinstance(files, DirectoryStore) or files.size(key) is None:
         abort(404)
-    answer = send_file(files.path(key), mimetype=TYPES[key.rsplit(".", 1)[1]],
-                       conditional=True, max_age=0)
+    answer = send_file(
+        files.path(key), mimetype=TYPES[key.rsplit(".", 1)[1]], conditional=True, max_age=0
+    )
     answer.headers["Cache-Control"] = "private, no-store"
     return answer
 

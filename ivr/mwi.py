@@ -57,8 +57,9 @@ def post_counts(session: Session, ref: str, _job: jobs.Claimed, now: datetime) -
         return
     new, saved = count_messages(session, line.id)
     session.rollback()  # hold no transaction while the switch answers
-    body = json.dumps({"line": line.number, "new": new, "saved": saved,
-                       "at": now.isoformat()}).encode()
+    body = json.dumps(
+        {"line": line.number, "new": new, "saved": saved, "at": now.isoformat()}
+    ).encode()
     headers = {"Content-Type": "application/json"}
     secret = current_app.config.get("IVR_MWI_SECRET")
     if secret:
@@ -83,11 +84,13 @@ def _lines_changed(session: Session) -> set[int]:
     for item in session.dirty:
         if isinstance(item, Message) and attributes.get_history(item, "heard").has_changes():
             found.add(item.line_id)
-    resets = [item.line_number for item in session.new
-              if isinstance(item, AuditEntry) and item.action == "mailbox.reset"]
+    resets = [
+        item.line_number
+        for item in session.new
+        if isinstance(item, AuditEntry) and item.action == "mailbox.reset"
+    ]
     if resets:
-        found.update(session.connection().scalars(
-            select(Line.id).where(Line.number.in_(resets))))
+        found.update(session.connection().scalars(select(Line.id).where(Line.number.in_(resets))))
     return found
 
 

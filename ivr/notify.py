@@ -33,28 +33,36 @@ LOCALES = {"en": "en_GB", "fr": "fr_FR", "de": "de_DE"}
 
 # language -> (subject, e-mail body, SMS); str.format templates.
 TEXTS = {
-    "en": ("New voicemail message from {caller}",
-           "You have a new voicemail message on your line {number}.\n\n"
-           "From: {caller}\nReceived: {when}\nLength: {duration}\n{audio}{text}\n"
-           "Call your voicemail to listen to it.\n",
-           "New voicemail from {caller}, {when} ({duration}).{sms_text} Call your voicemail."),
-    "fr": ("Nouveau message vocal de {caller}",
-           "Vous avez un nouveau message sur la messagerie de votre ligne {number}.\n\n"
-           "De : {caller}\nReçu le : {when}\nDurée : {duration}\n{audio}{text}\n"
-           "Appelez votre messagerie pour l'écouter.\n",
-           "Nouveau message de {caller}, {when} ({duration}).{sms_text} Appelez votre messagerie."),
-    "de": ("Neue Sprachnachricht von {caller}",
-           "Sie haben eine neue Nachricht auf der Mailbox Ihres Anschlusses {number}.\n\n"
-           "Von: {caller}\nEmpfangen: {when}\nDauer: {duration}\n{audio}{text}\n"
-           "Rufen Sie Ihre Mailbox an, um sie abzuhören.\n",
-           "Neue Nachricht von {caller}, {when} ({duration}).{sms_text} "
-           "Rufen Sie Ihre Mailbox an."),
+    "en": (
+        "New voicemail message from {caller}",
+        "You have a new voicemail message on your line {number}.\n\n"
+        "From: {caller}\nReceived: {when}\nLength: {duration}\n{audio}{text}\n"
+        "Call your voicemail to listen to it.\n",
+        "New voicemail from {caller}, {when} ({duration}).{sms_text} Call your voicemail.",
+    ),
+    "fr": (
+        "Nouveau message vocal de {caller}",
+        "Vous avez un nouveau message sur la messagerie de votre ligne {number}.\n\n"
+        "De : {caller}\nReçu le : {when}\nDurée : {duration}\n{audio}{text}\n"
+        "Appelez votre messagerie pour l'écouter.\n",
+        "Nouveau message de {caller}, {when} ({duration}).{sms_text} Appelez votre messagerie.",
+    ),
+    "de": (
+        "Neue Sprachnachricht von {caller}",
+        "Sie haben eine neue Nachricht auf der Mailbox Ihres Anschlusses {number}.\n\n"
+        "Von: {caller}\nEmpfangen: {when}\nDauer: {duration}\n{audio}{text}\n"
+        "Rufen Sie Ihre Mailbox an, um sie abzuhören.\n",
+        "Neue Nachricht von {caller}, {when} ({duration}).{sms_text} Rufen Sie Ihre Mailbox an.",
+    ),
 }
 UNKNOWN = {"en": "an unknown number", "fr": "un numéro inconnu", "de": "unbekannter Nummer"}
 TRANSCRIPT = {"en": "Transcription", "fr": "Transcription", "de": "Transkription"}
 SMS_TEXT_CHARS = 160
-ATTACHED = {"en": "The message is attached.", "fr": "Le message est joint.",
-            "de": "Die Nachricht ist angehängt."}
+ATTACHED = {
+    "en": "The message is attached.",
+    "fr": "Le message est joint.",
+    "de": "Die Nachricht ist angehängt.",
+}
 
 
 def wants_audio(line: Line) -> bool:
@@ -74,12 +82,14 @@ def _caller(caller: str | None, language: str) -> str:
 def _when(message: Message, line: Line, locale: str) -> str:
     """Date and time of arrival in the line's time zone, as its language writes them."""
     local = message.received_at.astimezone(ZoneInfo(line.time_zone))
-    return (f"{format_date(local, format='full', locale=locale)}, "
-            f"{format_time(local, format='short', locale=locale)}")
+    return (
+        f"{format_date(local, format='full', locale=locale)}, "
+        f"{format_time(local, format='short', locale=locale)}"
+    )
 
 
 def _shorten(text: str) -> str:
-    return text if len(text) <= SMS_TEXT_CHARS else text[:SMS_TEXT_CHARS - 1] + "…"
+    return text if len(text) <= SMS_TEXT_CHARS else text[: SMS_TEXT_CHARS - 1] + "…"
 
 
 def texts(line: Line, message: Message, attached: bool) -> tuple[str, str, str]:
@@ -90,22 +100,24 @@ def texts(line: Line, message: Message, attached: bool) -> tuple[str, str, str]:
         "number": line.number,
         "caller": _caller(message.caller, language),
         "when": _when(message, line, locale),
-        "duration": format_unit(message.duration, "duration-second", length="long",
-                                locale=locale),
+        "duration": format_unit(message.duration, "duration-second", length="long", locale=locale),
         "audio": ATTACHED[language] + "\n" if attached else "",
-        "text": f"\n{TRANSCRIPT[language]}:\n{message.transcript}\n" if message.transcript
-        else "",
+        "text": f"\n{TRANSCRIPT[language]}:\n{message.transcript}\n" if message.transcript else "",
         "sms_text": f" “{_shorten(message.transcript)}”" if message.transcript else "",
     }
     return tuple(text.format(**values) for text in TEXTS[language])  # type: ignore[return-value]
 
 
-def message_arrived(session: Session, message: Message, now: datetime,
-                    audio_key: str | None) -> list[int]:
+def message_arrived(
+    session: Session, message: Message, now: datetime, audio_key: str | None
+) -> list[int]:
     """Queue the line's notice for this message, once ever; the caller commits."""
     claimed = session.execute(
-        update(Message).where(Message.id == message.id, Message.notified_at.is_(None))
-        .values(notified_at=now), execution_options={"synchronize_session": False})
+        update(Message)
+        .where(Message.id == message.id, Message.notified_at.is_(None))
+        .values(notified_at=now),
+        execution_options={"synchronize_session": False},
+    )
     if getattr(claimed, "rowcount", 0) != 1:
         return []
     line = session.get(Line, message.line_id)
@@ -116,16 +128,30 @@ def message_arrived(session: Session, message: Message, now: datetime,
     if line.notify == "sms":
         if not line.mobile:
             return []
-        row = OutboxMessage(kind=NEW_MESSAGE, channel="sms", recipient=line.mobile,
-                            subject=subject[:200], body=sms, line_number=line.number,
-                            created_at=now, expires_at=now + timedelta(days=1))
+        row = OutboxMessage(
+            kind=NEW_MESSAGE,
+            channel="sms",
+            recipient=line.mobile,
+            subject=subject[:200],
+            body=sms,
+            line_number=line.number,
+            created_at=now,
+            expires_at=now + timedelta(days=1),
+        )
         queue = SMS_QUEUED
     else:
         if not line.email:
             return []
-        row = OutboxMessage(kind=NEW_MESSAGE, channel="email", recipient=line.email,
-                            subject=subject[:200], body=body, line_number=line.number,
-                            created_at=now, attachment_key=attach)
+        row = OutboxMessage(
+            kind=NEW_MESSAGE,
+            channel="email",
+            recipient=line.email,
+            subject=subject[:200],
+            body=body,
+            line_number=line.number,
+            created_at=now,
+            attachment_key=attach,
+        )
         queue = outbox.QUEUED
     session.add(row)
     session.flush()

@@ -23,9 +23,15 @@ def put_notify(number: str) -> Response:
     session = db()
     moment = current_app.config["IVR_CLOCK"]()
     try:
-        set_notify(session, line, data["notify"], mobile=data.get("mobile"),
-                   region=current_app.config["IVR_DEFAULT_REGION"], actor=g.api_actor,
-                   now=moment)
+        set_notify(
+            session,
+            line,
+            data["notify"],
+            mobile=data.get("mobile"),
+            region=current_app.config["IVR_DEFAULT_REGION"],
+            actor=g.api_actor,
+            now=moment,
+        )
     except NotifyRefused as refused:
         api.fail(422, "notify_refused", str(refused))
     session.commit()
@@ -35,18 +41,29 @@ def put_notify(number: str) -> Response:
 @ivr_cli.command("notify")
 @click.argument("number")
 @click.argument("choice", type=click.Choice(CHOICES))
-@click.option("--mobile", help="The mobile number texts go to (\"\" forgets it).")
+@click.option("--mobile", help='The mobile number texts go to ("" forgets it).')
 def notify_command(number: str, choice: str, mobile: str | None) -> None:
     """Choose how a line hears of new messages: none, email, email+audio or sms."""
     with session() as store:
         line = line_argument(store, number)
         try:
-            set_notify(store, line, choice, mobile=mobile,
-                       region=current_app.config["IVR_DEFAULT_REGION"], actor=actor(),
-                       now=now())
+            set_notify(
+                store,
+                line,
+                choice,
+                mobile=mobile,
+                region=current_app.config["IVR_DEFAULT_REGION"],
+                actor=actor(),
+                now=now(),
+            )
         except NotifyRefused as refused:
             raise click.ClickException(str(refused)) from None
         store.commit()
-        to = f" to {line.mobile}" if choice == "sms" else f" to {line.email}" \
-            if choice != "none" else ""
+        to = (
+            f" to {line.mobile}"
+            if choice == "sms"
+            else f" to {line.email}"
+            if choice != "none"
+            else ""
+        )
         click.echo(f"line {line.number}: new-message notice {choice}{to}")

@@ -19,7 +19,7 @@ import os
 import sys
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import (
     Blueprint,
@@ -50,7 +50,9 @@ bp = Blueprint("ops", __name__)
 
 REQUESTS = Counter("ivr_webhook_requests", "Answers by step and HTTP status", ["step", "status"])
 LATENCY = Histogram(
-    "ivr_webhook_seconds", "Time to answer, by step", ["step"],
+    "ivr_webhook_seconds",
+    "Time to answer, by step",
+    ["step"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15),
 )
 VERIFICATIONS = Counter(
@@ -60,7 +62,8 @@ STRIKES = Counter("ivr_strikes", "Wrong codes or PINs counted against a line", [
 LOCKS = Counter("ivr_locks", "Locks written to the audit log, by what was locked", ["what"])
 RESETS = Counter("ivr_resets", "Resets written to the audit log, by what was reset", ["what"])
 THROTTLED = Counter(
-    "ivr_code_throttled", "Code attempts ended by a spraying limit: call, caller or withheld",
+    "ivr_code_throttled",
+    "Code attempts ended by a spraying limit: call, caller or withheld",
     ["scope"],
 )
 
@@ -107,7 +110,7 @@ def notes() -> Notes:
     """This request's notes."""
     if "ivr_notes" not in g:
         g.ivr_notes = Notes()
-    return g.ivr_notes
+    return cast(Notes, g.ivr_notes)
 
 
 def note(**fields: Any) -> None:
@@ -126,13 +129,27 @@ def _finish(response: Response) -> Response:
     if request.path in QUIET_PATHS or "ivr_started" not in g:
         return response
     sid = request.form.get("CallSid") if request.mimetype.endswith("form-urlencoded") else None
-    record(request.method, request.path, sid, g.get("ivr_notes") or Notes(),
-           response.status_code, time.perf_counter() - g.ivr_started, request.endpoint)
+    record(
+        request.method,
+        request.path,
+        sid,
+        g.get("ivr_notes") or Notes(),
+        response.status_code,
+        time.perf_counter() - g.ivr_started,
+        request.endpoint,
+    )
     return response
 
 
-def record(method: str, path: str, sid: str | None, noted: Notes, status: int,
-           seconds: float, endpoint: str | None = None) -> None:
+def record(
+    method: str,
+    path: str,
+    sid: str | None,
+    noted: Notes,
+    status: int,
+    seconds: float,
+    endpoint: str | None = None,
+) -> None:
     """The metrics and the one log line of a request, whichever path answered it."""
     fields = noted.fields
     operations = noted.operations
@@ -146,12 +163,21 @@ def record(method: str, path: str, sid: str | None, noted: Notes, status: int,
             STRIKES.labels(operation).inc()
     if fields.get("throttled"):
         THROTTLED.labels(str(fields["throttled"])).inc()
-    log.info("webhook", extra={"fields": {
-        "call_sid": sid, "method": method, "path": path,
-        **fields, "step": step,
-        "operations": {op: outcome for op, outcome in operations} or None,
-        "status": status, "duration_ms": round(seconds * 1000, 1),
-    }})
+    log.info(
+        "webhook",
+        extra={
+            "fields": {
+                "call_sid": sid,
+                "method": method,
+                "path": path,
+                **fields,
+                "step": step,
+                "operations": {op: outcome for op, outcome in operations} or None,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 1),
+            }
+        },
+    )
 
 
 @functools.cache
@@ -212,11 +238,12 @@ def metrics() -> Response:
     registry = REGISTRY
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     from ivr.worker import backlog_metrics  # jobs and notices waiting, from the database
 
-    return Response(generate_latest(registry) + backlog_metrics(current_app),
-                    mimetype=CONTENT_TYPE_LATEST)
+    return Response(
+        generate_latest(registry) + backlog_metrics(current_app), mimetype=CONTENT_TYPE_LATEST
+    )
 
 
 # -- JSON logs -------------------------------------------------------------------

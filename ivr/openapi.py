@@ -24,8 +24,10 @@ def _error(description: str) -> dict[str, Any]:
 
 
 def _ok(description: str, schema: str, **headers: dict[str, Any]) -> dict[str, Any]:
-    answer: dict[str, Any] = {"description": description,
-                              "content": {JSON: {"schema": _ref(schema)}}}
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {JSON: {"schema": _ref(schema)}},
+    }
     if headers:
         answer["headers"] = headers
     return answer
@@ -43,9 +45,11 @@ BODY_ERRORS = {
     "400": _error("The body is not valid JSON, or the line number is not a phone number"),
     "413": _error(f"The body is larger than {limit_for('/api/') // KIB} KiB"),
     "415": _error("The body is not sent as application/json"),
-    "422": _error("The body is not an object of the documented fields and types, or a field "
-                  "breaks its rules: plain text (no control characters, no lone surrogates), "
-                  "lengths, one valid e-mail address"),
+    "422": _error(
+        "The body is not an object of the documented fields and types, or a field "
+        "breaks its rules: plain text (no control characters, no lone surrogates), "
+        "lengths, one valid e-mail address"
+    ),
 }
 LINE_ERRORS = {
     "400": _error("The line number is not a phone number"),
@@ -79,14 +83,25 @@ SCHEMAS: dict[str, Any] = {
         "required": ["number"],
         "additionalProperties": False,
         "properties": {
-            "number": {"type": "string", "minLength": 1, "maxLength": MAX_NUMBER_TEXT,
-                       "description": "Any form phonenumbers reads"},
-            "customer_number": {**NULLABLE_STRING, "pattern": f"^[0-9]{{1,{MAX_CUSTOMER_NUMBER}}}$",
-                                "description": "Digits the caller types"},
+            "number": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_NUMBER_TEXT,
+                "description": "Any form phonenumbers reads",
+            },
+            "customer_number": {
+                **NULLABLE_STRING,
+                "pattern": f"^[0-9]{{1,{MAX_CUSTOMER_NUMBER}}}$",
+                "description": "Digits the caller types",
+            },
             "language": {"type": ["string", "null"], "enum": ["en", "fr", "de", None]},
-            "email": {**NULLABLE_STRING, "format": "email", "maxLength": MAX_EMAIL,
-                      "description": "Exactly one address; stored normalised "
-                      "(email-validator, no DNS lookup)"},
+            "email": {
+                **NULLABLE_STRING,
+                "format": "email",
+                "maxLength": MAX_EMAIL,
+                "description": "Exactly one address; stored normalised "
+                "(email-validator, no DNS lookup)",
+            },
         },
     },
     "ServicePin": {
@@ -101,7 +116,7 @@ SCHEMAS: dict[str, Any] = {
         "additionalProperties": False,
         "properties": {
             "notify": {"type": "string", "enum": ["none", "email", "email+audio", "sms"]},
-            "mobile": {**NULLABLE_STRING, "description": "Where texts go (\"\" forgets it)"},
+            "mobile": {**NULLABLE_STRING, "description": 'Where texts go ("" forgets it)'},
         },
     },
     "Empty": {"type": "object", "additionalProperties": False, "properties": {}},
@@ -115,8 +130,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "LineState": {
         "type": "object",
-        "required": ["number", "customer_number", "language", "email", "mailbox",
-                     "service_pin"],
+        "required": ["number", "customer_number", "language", "email", "mailbox", "service_pin"],
         "properties": {
             "number": {"type": "string", "description": "E.164"},
             "customer_number": NULLABLE_STRING,
@@ -126,15 +140,20 @@ SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "required": ["choice", "mobile"],
                 "properties": {
-                    "choice": {"type": "string",
-                               "enum": ["none", "email", "email+audio", "sms"]},
+                    "choice": {"type": "string", "enum": ["none", "email", "email+audio", "sms"]},
                     "mobile": NULLABLE_STRING,
                 },
             },
             "mailbox": {
                 "type": "object",
-                "required": ["code_set", "strikes", "locked", "locked_since", "messages",
-                             "greetings"],
+                "required": [
+                    "code_set",
+                    "strikes",
+                    "locked",
+                    "locked_since",
+                    "messages",
+                    "greetings",
+                ],
                 "properties": {
                     "code_set": {"type": "boolean"},
                     "strikes": {"type": "integer", "minimum": 0},
@@ -146,16 +165,21 @@ SCHEMAS: dict[str, Any] = {
                         "properties": {
                             "new": {"type": "integer", "minimum": 0},
                             "saved": {"type": "integer", "minimum": 0},
-                            "urgent": {"type": "integer", "minimum": 0,
-                                       "description": "new messages marked urgent"},
+                            "urgent": {
+                                "type": "integer",
+                                "minimum": 0,
+                                "description": "new messages marked urgent",
+                            },
                         },
                     },
                     "greetings": {
                         "type": "object",
                         "required": ["kinds_active", "away_until"],
                         "properties": {
-                            "kinds_active": {"type": "array", "items": {
-                                "type": "string", "enum": ["personal", "name", "away"]}},
+                            "kinds_active": {
+                                "type": "array",
+                                "items": {"type": "string", "enum": ["personal", "name", "away"]},
+                            },
                             "away_until": DATE_TIME_OR_NULL,
                         },
                     },
@@ -163,14 +187,22 @@ SCHEMAS: dict[str, Any] = {
             },
             "service_pin": {
                 "type": "object",
-                "required": ["permanent_active", "temporary_active", "temporary_expires_at",
-                             "kinds_active", "failures", "locked"],
+                "required": [
+                    "permanent_active",
+                    "temporary_active",
+                    "temporary_expires_at",
+                    "kinds_active",
+                    "failures",
+                    "locked",
+                ],
                 "properties": {
                     "permanent_active": {"type": "boolean"},
                     "temporary_active": {"type": "boolean"},
                     "temporary_expires_at": DATE_TIME_OR_NULL,
-                    "kinds_active": {"type": "array", "items": {
-                        "type": "string", "enum": ["permanent", "temporary"]}},
+                    "kinds_active": {
+                        "type": "array",
+                        "items": {"type": "string", "enum": ["permanent", "temporary"]},
+                    },
                     "failures": {"type": "integer", "minimum": 0},
                     "locked": {"type": "boolean"},
                 },
@@ -198,30 +230,41 @@ def document() -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "description": "flask ivr create-api-key NAME"}},
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "flask ivr create-api-key NAME",
+                }
+            },
             "schemas": SCHEMAS,
         },
         "paths": {
-            "/lines": {"post": _operation(
-                "Provision a line",
-                {"201": _ok("The new line", "LineState",
-                            Location={"schema": {"type": "string"}}),
-                 **BODY_ERRORS,
-                 "409": _error("The number or the customer number is already provisioned")},
-                requestBody=_body("NewLine"),
-            )},
+            "/lines": {
+                "post": _operation(
+                    "Provision a line",
+                    {
+                        "201": _ok(
+                            "The new line", "LineState", Location={"schema": {"type": "string"}}
+                        ),
+                        **BODY_ERRORS,
+                        "409": _error("The number or the customer number is already provisioned"),
+                    },
+                    requestBody=_body("NewLine"),
+                )
+            },
             line_path: {
                 "parameters": [NUMBER],
-                "get": _operation("A line's state (never a secret)",
-                                  {"200": _ok("The line", "LineState"), **LINE_ERRORS}),
+                "get": _operation(
+                    "A line's state (never a secret)",
+                    {"200": _ok("The line", "LineState"), **LINE_ERRORS},
+                ),
             },
             f"{line_path}/service-pin": {
                 "parameters": [NUMBER],
                 "put": _operation(
                     "Set the permanent service PIN",
-                    {"200": _ok("The line, PIN set", "LineState"), **BODY_ERRORS,
-                     **LINE_ERRORS},
+                    {"200": _ok("The line, PIN set", "LineState"), **BODY_ERRORS, **LINE_ERRORS},
                     requestBody=_body("ServicePin"),
                 ),
             },
@@ -229,8 +272,11 @@ def document() -> dict[str, Any]:
                 "parameters": [NUMBER],
                 "post": _operation(
                     "Issue a temporary service PIN (returned this once)",
-                    {"201": _ok("The PIN and its expiry", "TemporaryPin"), **BODY_ERRORS,
-                     **LINE_ERRORS},
+                    {
+                        "201": _ok("The PIN and its expiry", "TemporaryPin"),
+                        **BODY_ERRORS,
+                        **LINE_ERRORS,
+                    },
                     requestBody=_body("Empty", required=False),
                 ),
             },

@@ -41,8 +41,7 @@ class Transport(Protocol):
 
     def post(
         self, url: str, form: Mapping[str, str], headers: Mapping[str, str]
-    ) -> tuple[int, str]:
-        ...
+    ) -> tuple[int, str]: ...
 
 
 class HttpTransport:
@@ -56,8 +55,9 @@ class HttpTransport:
     def post(
         self, url: str, form: Mapping[str, str], headers: Mapping[str, str]
     ) -> tuple[int, str]:
-        answer = self.http.post(url, data=encoded(form), timeout=self.timeout,
-                                headers={"Content-Type": FORM, **headers})
+        answer = self.http.post(
+            url, data=encoded(form), timeout=self.timeout, headers={"Content-Type": FORM, **headers}
+        )
         return answer.status_code, answer.text
 
 
@@ -198,13 +198,17 @@ class PhoneCall:
         self.last_request = self.signed(url, form)
         return self.transport.post(*self.last_request)
 
-    def signed(self, url: str, form: Mapping[str, str]
-               ) -> tuple[str, dict[str, str], dict[str, str]]:
+    def signed(
+        self, url: str, form: Mapping[str, str]
+    ) -> tuple[str, dict[str, str], dict[str, str]]:
         """One request of this call, signed but not sent: (absolute URL, form, headers)."""
         absolute = urljoin(self.transport.base_url, url)
         fields = {**self.params(), **form}
-        return absolute, fields, self.side.sign(self.token, absolute, fields, encoded(fields),
-                                                self.clock())
+        return (
+            absolute,
+            fields,
+            self.side.sign(self.token, absolute, fields, encoded(fields), self.clock()),
+        )
 
     def _awaited(self) -> Waiting:
         if self.waiting is None:
@@ -226,44 +230,54 @@ class PhoneCall:
 
     def _run(self, verbs: list[ET.Element]) -> None:
         for index, verb in enumerate(verbs):
-            if verb.tag == "Say":
-                self._say(verb.text or "")
-            elif verb.tag == "Play":
-                self._say(f"[recording {verb.text or ''}]")
-            elif verb.tag == "Gather":
-                for inner in verb:
-                    if inner.tag == "Say":
-                        self._say(inner.text or "")
-                    elif inner.tag == "Play":
-                        self._say(f"[recording {inner.text or ''}]")
-                num = verb.get("numDigits")
-                self.waiting = Waiting(
-                    action=verb.get("action") or "",
-                    num_digits=int(num) if num else None,
-                    finish_on_key=verb.get("finishOnKey", "#"),
-                    after=verbs[index + 1 :],
-                )
-                return
-            elif verb.tag == "Redirect":
-                self._fetch(verb.text or "", {})
-                return
-            elif verb.tag == "Record" and self.recording is not None:
-                form = self.recording(self, verb)
-                if not form.get("RecordingUrl"):
-                    continue  # nothing recorded: the platform goes on with the next verb
-                callback = verb.get("recordingStatusCallback")
-                if callback:
-                    self.recording_callbacks.append((callback, _status_of(form)))
-                self._fetch(verb.get("action") or "", form)
-                return
-            elif verb.tag == "Dial":
-                self.dialled.append("".join(verb.itertext()).strip())
-                self.ended = True
-                return
-            elif verb.tag in ("Hangup", "Reject"):
-                self.ended = True
+            if self._follow(verb, verbs[index + 1 :]):
                 return
         self.ended = True
+
+    def _follow(self, verb: ET.Element, after: list[ET.Element]) -> bool:
+        """Act on one verb; True when it hands the call on (waits, fetches or ends it)."""
+        if verb.tag in ("Say", "Play"):
+            self._speak(verb)
+            return False
+        if verb.tag == "Gather":
+            for inner in verb:
+                self._speak(inner)
+            num = verb.get("numDigits")
+            self.waiting = Waiting(
+                action=verb.get("action") or "",
+                num_digits=int(num) if num else None,
+                finish_on_key=verb.get("finishOnKey", "#"),
+                after=after,
+            )
+            return True
+        if verb.tag == "Redirect":
+            self._fetch(verb.text or "", {})
+            return True
+        if verb.tag == "Record" and self.recording is not None:
+            return self._record(verb)
+        if verb.tag == "Dial":
+            self.dialled.append("".join(verb.itertext()).strip())
+        elif verb.tag not in ("Hangup", "Reject"):
+            return False
+        self.ended = True
+        return True
+
+    def _record(self, verb: ET.Element) -> bool:
+        assert self.recording is not None
+        form = self.recording(self, verb)
+        if not form.get("RecordingUrl"):
+            return False  # nothing recorded: the platform goes on with the next verb
+        callback = verb.get("recordingStatusCallback")
+        if callback:
+            self.recording_callbacks.append((callback, _status_of(form)))
+        self._fetch(verb.get("action") or "", form)
+        return True
+
+    def _speak(self, verb: ET.Element) -> None:
+        if verb.tag == "Say":
+            self._say(verb.text or "")
+        elif verb.tag == "Play":
+            self._say(f"[recording {verb.text or ''}]")
 
     def _say(self, text: str) -> None:
         self.said.append(text)
@@ -287,8 +301,11 @@ def simulated_recording(
         if length <= 0:
             return {}
         sid = call.side.recording_sid()
-        url = call.side.recording_url(sid) if platform is None \
+        url = (
+            call.side.recording_url(sid)
+            if platform is None
             else f"{platform}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
+        )
         form = {"RecordingSid": sid, "RecordingUrl": url, "RecordingDuration": str(length)}
         return {**form, "Digits": finish} if finish else form
 
@@ -297,10 +314,14 @@ def simulated_recording(
 
 def _status_of(form: Mapping[str, str]) -> dict[str, str]:
     """The recording status callback the platform posts for a finished recording."""
-    return {"RecordingSid": form["RecordingSid"], "RecordingUrl": form["RecordingUrl"],
-            "RecordingDuration": form.get("RecordingDuration", "0"),
-            "RecordingStatus": "completed", "RecordingChannels": "1",
-            "RecordingSource": "RecordVerb"}
+    return {
+        "RecordingSid": form["RecordingSid"],
+        "RecordingUrl": form["RecordingUrl"],
+        "RecordingDuration": form.get("RecordingDuration", "0"),
+        "RecordingStatus": "completed",
+        "RecordingChannels": "1",
+        "RecordingSource": "RecordVerb",
+    }
 
 
 class FlaskTransport:
@@ -314,6 +335,7 @@ class FlaskTransport:
     def post(
         self, url: str, form: Mapping[str, str], headers: Mapping[str, str]
     ) -> tuple[int, str]:
-        answer = self.client.post(url, data=encoded(form),
-                                  headers={"Content-Type": FORM, **headers})
+        answer = self.client.post(
+            url, data=encoded(form), headers={"Content-Type": FORM, **headers}
+        )
         return answer.status_code, answer.get_data(as_text=True)

@@ -49,8 +49,9 @@ StartResponse = Callable[..., Any]
 class PlainKeys:
     """WSGI middleware in front of the app's own WSGI callable."""
 
-    def __init__(self, app: Flask, flask: Callable[[Environ, StartResponse], Iterable[bytes]]
-                 ) -> None:
+    def __init__(
+        self, app: Flask, flask: Callable[[Environ, StartResponse], Iterable[bytes]]
+    ) -> None:
         self.app = app
         self.flask = flask
 
@@ -68,8 +69,9 @@ class PlainKeys:
         if match is None or environ.get("REQUEST_METHOD") != "POST":
             return None
         root = environ.get("SCRIPT_NAME", "")
-        if environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower() != FORM \
-                or not PLAIN_ROOT.issuperset(root):
+        if environ.get("CONTENT_TYPE", "").partition(";")[
+            0
+        ].strip().lower() != FORM or not PLAIN_ROOT.issuperset(root):
             return None
         started = time.perf_counter()
         form = _form(environ)
@@ -78,8 +80,13 @@ class PlainKeys:
             return None
         headers = EnvironHeaders(environ)
         config = self.app.config
-        if not verify(request_url(environ), form, headers, environ["wsgi.input"].getvalue(),
-                      platform=self.app.extensions["ivr.platform"]):
+        if not verify(
+            request_url(environ),
+            form,
+            headers,
+            environ["wsgi.input"].getvalue(),
+            platform=self.app.extensions["ivr.platform"],
+        ):
             return None  # Flask refuses it, and logs why
         pressed = Press(sid, int(match[1]), form, headers.get(IDEMPOTENCY_HEADER), root)
         noted = Notes()
@@ -95,21 +102,34 @@ class PlainKeys:
         except Exception as error:
             if isinstance(error, DBAPIError) and error.connection_invalidated:
                 return None  # a connection the server had closed: Flask's path tries once more
-            answer = voice.apologise(connection.rollback, environ["PATH_INFO"],
-                                     runs.default_language)
+            answer = voice.apologise(
+                connection.rollback, environ["PATH_INFO"], runs.default_language
+            )
         finally:
             connection.close()
             session.close()
-        record("POST", environ["PATH_INFO"], form.get("CallSid"), noted, 200,
-               time.perf_counter() - started, ENDPOINT)
+        record(
+            "POST",
+            environ["PATH_INFO"],
+            form.get("CallSid"),
+            noted,
+            200,
+            time.perf_counter() - started,
+            ENDPOINT,
+        )
         return answer
 
 
 def request_url(environ: Environ) -> str:
     """The request's URL as werkzeug gives it (`request.url`), built directly for a plain host."""
     host, scheme = environ.get("HTTP_HOST", ""), environ.get("wsgi.url_scheme")
-    if not PLAIN_HOST.issuperset(host) or "xn--" in host or environ.get("QUERY_STRING") \
-            or scheme not in DEFAULT_PORTS or not host:
+    if (
+        not PLAIN_HOST.issuperset(host)
+        or "xn--" in host
+        or environ.get("QUERY_STRING")
+        or scheme not in DEFAULT_PORTS
+        or not host
+    ):
         return get_current_url(environ)
     host = host.removesuffix(DEFAULT_PORTS[scheme])
     return f"{scheme}://{host}{environ.get('SCRIPT_NAME', '').rstrip('/')}{environ['PATH_INFO']}"

@@ -21,8 +21,13 @@ from ivr.platforms import Headers, Platform, current
 log = logging.getLogger(__name__)
 
 
-def verify(url: str, form: Mapping[str, str], headers: Headers, body: bytes = b"",
-           platform: Platform | None = None) -> bool:
+def verify(
+    url: str,
+    form: Mapping[str, str],
+    headers: Headers,
+    body: bytes = b"",
+    platform: Platform | None = None,
+) -> bool:
     """Whether the request is signed by `platform` (default: the current app's)."""
     return (platform or current()).verify(url, form, headers, body)
 

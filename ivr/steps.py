@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response, current_app, request
 from sqlalchemy import Connection
@@ -82,11 +82,11 @@ class Phone:
     settings: Mapping[str, Any]
 
     def now(self) -> datetime:
-        return self.settings["IVR_CLOCK"]()
+        return cast(datetime, self.settings["IVR_CLOCK"]())
 
     @property
     def default_language(self) -> str:
-        return self.settings["IVR_DEFAULT_LANGUAGE"]
+        return str(self.settings["IVR_DEFAULT_LANGUAGE"])
 
 
 @dataclass(frozen=True)
@@ -123,19 +123,19 @@ def init_app(app: Flask, flows: Mapping[str, PhoneFlow]) -> None:
 
 
 def phone() -> Phone:
-    return current_app.extensions["ivr.phone"]
+    return cast(Phone, current_app.extensions["ivr.phone"])
 
 
 def hasher() -> Hasher:
-    return current_app.extensions["ivr.hasher"]
+    return cast(Hasher, current_app.extensions["ivr.hasher"])
 
 
 def now() -> datetime:
-    return current_app.config["IVR_CLOCK"]()
+    return cast(datetime, current_app.config["IVR_CLOCK"]())
 
 
 def default_language() -> str:
-    return current_app.config["IVR_DEFAULT_LANGUAGE"]
+    return str(current_app.config["IVR_DEFAULT_LANGUAGE"])
 
 
 def call_sid() -> str | None:
@@ -151,8 +151,14 @@ def valid_sid(sid: str) -> str | None:
 
 def press(sid: str, step: int) -> Press:
     """This request as a press of step `step`."""
-    return Press(sid, step, request.form, request.headers.get(IDEMPOTENCY_HEADER),
-                 request.script_root, request.environ.get(SEEN, ()))
+    return Press(
+        sid,
+        step,
+        request.form,
+        request.headers.get(IDEMPOTENCY_HEADER),
+        request.script_root,
+        request.environ.get(SEEN, ()),
+    )
 
 
 def enter(flow: str, line: Line | None, *, home: bool) -> Response:
@@ -165,25 +171,37 @@ def enter(flow: str, line: Line | None, *, home: bool) -> Response:
     if sid is None:
         return twiml(goodbye(default_language()))
     at, session, runs = now(), db(), phone()
-    open_call(session, Call(
-        sid=sid, flow=flow, line_id=line.id if line else None,
-        caller=request.form.get("From", "")[:64], home=home,
-        language=line.language if line else default_language(),
-        node=runs.flows[flow].flow.root, context={}, step=0, started_at=at, updated_at=at,
-    ))
+    open_call(
+        session,
+        Call(
+            sid=sid,
+            flow=flow,
+            line_id=line.id if line else None,
+            caller=request.form.get("From", "")[:64],
+            home=home,
+            language=line.language if line else default_language(),
+            node=runs.flows[flow].flow.root,
+            context={},
+            step=0,
+            started_at=at,
+            updated_at=at,
+        ),
+    )
     return twiml(answer_press(session, runs, press(sid, 0), notes()))
 
 
-def answer_press(session: Session, runs: Phone, pressed: Press, noted: Notes, *,
-                 plain: Connection | None = None) -> str:
+def answer_press(
+    session: Session, runs: Phone, pressed: Press, noted: Notes, *, plain: Connection | None = None
+) -> str:
     """The TwiML answering `pressed`, the step taken at most once whoever else tries.
 
     With `plain` (a connection of its own, the session left unused), only a
     key that needs no operation, no transfer and no claim is answered;
     anything else raises `Deferred` having changed nothing.
     """
-    hold = StepHold(session, pressed.sid, pressed.step, fingerprint(runs, pressed), runs.now(),
-                    plain)
+    hold = StepHold(
+        session, pressed.sid, pressed.step, fingerprint(runs, pressed), runs.now(), plain
+    )
     state = None
     if pressed.step > 0:
         state = pressed.seen[0] if pressed.seen else hold.read()
@@ -215,8 +233,9 @@ def _claim(runs: Phone, pressed: Press, noted: Notes, hold: StepHold) -> str:
     return str(goodbye(language, "goodbye" if claimed.outcome is Claim.ENDED else "apology"))
 
 
-def _decide(runs: Phone, pressed: Press, noted: Notes, hold: StepHold, state: CallState,
-            plain: bool) -> str:
+def _decide(
+    runs: Phone, pressed: Press, noted: Notes, hold: StepHold, state: CallState, plain: bool
+) -> str:
     """The flow decides, its operations run (the step taken first); save and render."""
     noted.update(flow=state.flow, step=state.node, step_number=pressed.step, claim="proceed")
     phone_flow = runs.flows[state.flow]
@@ -229,12 +248,14 @@ def _decide(runs: Phone, pressed: Press, noted: Notes, hold: StepHold, state: Ca
         nonlocal context
         if plain:
             raise Deferred
-        admitted = runs.hasher.admitted(seconds_left()) if op in phone_flow.verified \
-            else nullcontext()
+        admitted = (
+            runs.hasher.admitted(seconds_left()) if op in phone_flow.verified else nullcontext()
+        )
         with admitted:
             if context is None:
-                context = StepContext(hold.session, hold.take(), memory, runs.hasher,
-                                      runs.settings, hold.now, values)
+                context = StepContext(
+                    hold.session, hold.take(), memory, runs.hasher, runs.settings, hold.now, values
+                )
             outcome = phone_flow.operations[op](context, digits)
         noted.operation(op, outcome)
         return outcome
@@ -254,8 +275,9 @@ def _decide(runs: Phone, pressed: Press, noted: Notes, hold: StepHold, state: Ca
     ended = isinstance(node, FINAL)
     if ended:
         memory.clear()
-    hold.save(node=turn.node, last_response=answer, context=memory,
-              ended_at=hold.now if ended else None)
+    hold.save(
+        node=turn.node, last_response=answer, context=memory, ended_at=hold.now if ended else None
+    )
     hold.commit()
     return answer
 

@@ -20,8 +20,9 @@ def set_service_pin_command(number: str, pin: str | None) -> None:
     with session() as db:
         line = line_argument(db, number)
         try:
-            pins.set_permanent_pin(db, current_app.extensions["ivr.hasher"], line, pin,
-                                   actor=actor(), now=now())
+            pins.set_permanent_pin(
+                db, current_app.extensions["ivr.hasher"], line, pin, actor=actor(), now=now()
+            )
         except pins.PinRefused as refused:
             raise click.ClickException(f"PIN refused: {refused}") from None
         db.commit()
@@ -35,12 +36,18 @@ def issue_temporary_pin_command(number: str) -> None:
     with session() as db:
         line = line_argument(db, number)
         issued = pins.issue_temporary_pin(
-            db, current_app.extensions["ivr.hasher"], line, actor=actor(), now=now(),
+            db,
+            current_app.extensions["ivr.hasher"],
+            line,
+            actor=actor(),
+            now=now(),
             ttl_seconds=current_app.config["IVR_TEMP_PIN_SECONDS"],
         )
         db.commit()
-        click.echo(f"temporary service PIN for {line.number}: {issued.pin} "
-                   f"(valid until {issued.expires_at.isoformat(timespec='seconds')})")
+        click.echo(
+            f"temporary service PIN for {line.number}: {issued.pin} "
+            f"(valid until {issued.expires_at.isoformat(timespec='seconds')})"
+        )
 
 
 @ivr_cli.command("clear-pin-lock")
@@ -60,8 +67,9 @@ def create_api_key_command(name: str) -> None:
     """Create a bearer key for the JSON API and print it (only this once)."""
     with session() as db:
         try:
-            key = apikeys.create_api_key(db, current_app.config["IVR_PIN_PEPPER"].encode(),
-                                         name, actor=actor(), now=now())
+            key = apikeys.create_api_key(
+                db, current_app.config["IVR_PIN_PEPPER"].encode(), name, actor=actor(), now=now()
+            )
         except apikeys.ApiKeyRefused as refused:
             raise click.ClickException(str(refused)) from None
         db.commit()

@@ -53,15 +53,17 @@ def check_pin(c: StepContext, digits: str | None) -> str:
     c.memory[ATTEMPTS] = attempts
     line_id = c.call.line_id
     own_line = c.call.home and line_id is not None
-    outcome = pins.check_service_pin(c.session, c.hasher, line_id, digits or "",
-                                     from_own_line=own_line, now=c.now)
+    outcome = pins.check_service_pin(
+        c.session, c.hasher, line_id, digits or "", from_own_line=own_line, now=c.now
+    )
     if outcome is pins.PinCheck.LOCKED and not own_line:
         # After a customer number, a lock must sound as a wrong PIN does
         # for an unknown number, or customer numbers could be probed.
         outcome = pins.PinCheck.WRONG
     if outcome.verified:
-        pins.record_support_outcome(c.session, c.call.sid, line_id, c.call.caller,
-                                    outcome.value, c.now)
+        pins.record_support_outcome(
+            c.session, c.call.sid, line_id, c.call.caller, outcome.value, c.now
+        )
         return "verified"
     if outcome is pins.PinCheck.LOCKED:
         return "locked"

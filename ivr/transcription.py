@@ -29,13 +29,11 @@ bp.register_error_handler(Exception, voice.answer_errors)
 MAX_TRANSCRIPT = 4000
 
 
-def awaited_until(received_at: datetime, transcript: str | None,
-                  now: datetime) -> datetime | None:
+def awaited_until(received_at: datetime, transcript: str | None, now: datetime) -> datetime | None:
     """When the notice stops waiting for a transcription; None: do not wait."""
     if not current_app.config["IVR_TRANSCRIBE"] or transcript is not None:
         return None
-    deadline = received_at + timedelta(
-        seconds=current_app.config["IVR_TRANSCRIBE_WAIT_SECONDS"])
+    deadline = received_at + timedelta(seconds=current_app.config["IVR_TRANSCRIBE_WAIT_SECONDS"])
     return deadline if deadline > now else None
 
 
@@ -45,15 +43,23 @@ def transcribed(line_id: int) -> Response:
     """Keep the message's text (once); the notice goes now if the copy is done."""
     form = request.form
     session = db()
-    message = session.scalar(select(Message).where(
-        Message.recording_sid == form.get("RecordingSid", ""), Message.line_id == line_id))
+    message = session.scalar(
+        select(Message).where(
+            Message.recording_sid == form.get("RecordingSid", ""), Message.line_id == line_id
+        )
+    )
     if message is None or message.transcript is not None:
         return twiml("<Response/>")
     completed = form.get("TranscriptionStatus") == "completed"
     message.transcript = form.get("TranscriptionText", "")[:MAX_TRANSCRIPT] if completed else ""
     if message.stored_key:  # else the copy's job notifies, with this text
-        jobs.enqueue(session, jobs.NOTIFY_MESSAGE, message.recording_sid,
-                     current_app.config["IVR_CLOCK"](), again=True)
+        jobs.enqueue(
+            session,
+            jobs.NOTIFY_MESSAGE,
+            message.recording_sid,
+            current_app.config["IVR_CLOCK"](),
+            again=True,
+        )
     session.commit()
     log.info("transcription for line %s: %s", line_id, "completed" if completed else "failed")
     return twiml("<Response/>")

@@ -60,7 +60,11 @@ def say(
 
 
 def render_turn(
-    flow: Flow, turn: Turn, language: str, values: Mapping[str, Any], action: str,
+    flow: Flow,
+    turn: Turn,
+    language: str,
+    values: Mapping[str, Any],
+    action: str,
     destination: Destination | None = None,
 ) -> str:
     """The TwiML for where a call now stands: speak, then wait, put through or hang up.
@@ -71,8 +75,11 @@ def render_turn(
     step URL changes from one call to the next.
     """
     node = flow[turn.node]
-    if (not isinstance(node, FIXED) or _MARKUP.intersection(action)
-            or not all(map(_is_fixed, (*turn.say, *node.say)))):
+    if (
+        not isinstance(node, FIXED)
+        or _MARKUP.intersection(action)
+        or not all(map(_is_fixed, (*turn.say, *node.say)))
+    ):
         return str(_build(node, turn, language, values, action, destination))
     key = (flow.name, turn.node, tuple(turn.say), language)
     rendered = _RENDERED.get(key)
@@ -95,11 +102,16 @@ _MARKUP = frozenset("&<>\"'")  # a step URL with any of these is escaped, so nev
 def _is_fixed(prompt: Prompt) -> bool:
     """A catalogue key whose sentence names no call value, in every language."""
     return isinstance(prompt, str) and all(
-        "{" not in catalogue.get(prompt, "{") for catalogue in CATALOGUES.values())
+        "{" not in catalogue.get(prompt, "{") for catalogue in CATALOGUES.values()
+    )
 
 
 def _build(
-    node: Node, turn: Turn, language: str, values: Mapping[str, Any], action: str,
+    node: Node,
+    turn: Turn,
+    language: str,
+    values: Mapping[str, Any],
+    action: str,
     destination: Destination | None,
 ) -> VoiceResponse:
     response = VoiceResponse()
@@ -119,12 +131,18 @@ def _build(
         return _record(node, turn, language, values, action)
     if isinstance(node, Menu):
         # A menu taking `#` as a key has no key that ends its input.
-        gather = Gather(input="dtmf", num_digits=1, action=action, method="POST",
-                        timeout=MENU_TIMEOUT if node.silence is None else SILENCE_TIMEOUT,
-                        finish_on_key="" if "#" in node.keys else None)
+        gather = Gather(
+            input="dtmf",
+            num_digits=1,
+            action=action,
+            method="POST",
+            timeout=MENU_TIMEOUT if node.silence is None else SILENCE_TIMEOUT,
+            finish_on_key="" if "#" in node.keys else None,
+        )
     elif isinstance(node, Entry):
-        gather = Gather(input="dtmf", finish_on_key="#", timeout=ENTRY_TIMEOUT,
-                        action=action, method="POST")
+        gather = Gather(
+            input="dtmf", finish_on_key="#", timeout=ENTRY_TIMEOUT, action=action, method="POST"
+        )
     else:
         raise TypeError(f"cannot render {type(node).__name__} {node.name}")
     say(gather, language, [*turn.say, *node.say], values)
@@ -142,15 +160,22 @@ def _record(
     limit = node.max_seconds
     options: dict[str, Any] = {}
     if node.callback:
-        options.update(recording_status_callback=values[node.callback],
-                       recording_status_callback_method="POST",
-                       recording_status_callback_event="completed")
+        options.update(
+            recording_status_callback=values[node.callback],
+            recording_status_callback_method="POST",
+            recording_status_callback_event="completed",
+        )
     if values.get("transcription_callback"):  # IVR_TRANSCRIBE (docs/messages.md)
         options.update(transcribe=True, transcribe_callback=values["transcription_callback"])
     response.record(
-        action=action, method="POST", play_beep=True, trim="trim-silence", finish_on_key="#",
+        action=action,
+        method="POST",
+        play_beep=True,
+        trim="trim-silence",
+        finish_on_key="#",
         timeout=RECORD_TIMEOUT,
-        max_length=int(values[limit] if isinstance(limit, str) else limit), **options,
+        max_length=int(values[limit] if isinstance(limit, str) else limit),
+        **options,
     )
     response.redirect(action, method="POST")
     return response
@@ -158,8 +183,7 @@ def _record(
 
 def dial(destination: Destination) -> Dial:
     """A <Dial> to a number, a `client:` or a `sip:` address, whispering first."""
-    verb = Dial(action=destination.action_url, method="POST") if destination.action_url \
-        else Dial()
+    verb = Dial(action=destination.action_url, method="POST") if destination.action_url else Dial()
     address, whisper = destination.address, destination.whisper_url
     options = {"url": whisper, "method": "POST"} if whisper else {}
     if address.startswith("client:"):

@@ -26,9 +26,11 @@ FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "cancele
 
 def home_line() -> Line | None:
     """The provisioned line this call comes from, if caller ID is trusted (SPEC §4.1)."""
-    if current_app.config["IVR_TRUST_CALLER_ID"] == "attested":
-        if request.form.get("StirVerstat") != ATTESTED:
-            return None
+    if (
+        current_app.config["IVR_TRUST_CALLER_ID"] == "attested"
+        and request.form.get("StirVerstat") != ATTESTED
+    ):
+        return None
     caller = request.form.get("From", "")
     return lookup_line(db(), caller, current_app.config["IVR_DEFAULT_REGION"])
 

@@ -24,23 +24,29 @@ CALL_STATE_RETENTION = timedelta(days=1)
 @ivr_cli.command("reset-mailbox")
 @click.argument("number")
 @click.option("--reason", required=True, help="Why the mailbox is reset (kept in the audit log).")
-@click.option("--override", is_flag=True,
-              help="Reset although no support call on this line was verified in the last "
-                   "two hours (recorded in the audit log).")
+@click.option(
+    "--override",
+    is_flag=True,
+    help="Reset although no support call on this line was verified in the last "
+    "two hours (recorded in the audit log).",
+)
 def reset_mailbox_command(number: str, reason: str, override: bool) -> None:
     """Clear a line's code, strikes and lock; keep its messages and greeting."""
     with session() as db:
         line = line_argument(db, number)
         try:
-            entry = reset_mailbox(db, line, actor=actor(), reason=reason, override=override,
-                                  now=now())
+            entry = reset_mailbox(
+                db, line, actor=actor(), reason=reason, override=override, now=now()
+            )
         except ResetRefused as error:
             hint = " (add --override)" if "override" in str(error) else ""
             raise click.ClickException(f"{error}{hint}") from None
         db.commit()
         marked = " with an override" if entry.override else ""
-        click.echo(f"mailbox {line.number} reset{marked}: the subscriber creates a new code "
-                   "from the fixed line; messages and greeting are kept")
+        click.echo(
+            f"mailbox {line.number} reset{marked}: the subscriber creates a new code "
+            "from the fixed line; messages and greeting are kept"
+        )
 
 
 @ivr_cli.command("purge")
@@ -60,7 +66,9 @@ def purge_command() -> None:
         db.commit()
     sids = purged.sids
     deleted = recordings.delete_recordings(sids)
-    click.echo(f"{len(sids)} messages older than {retention.days} days deleted "
-               f"({deleted} recordings deleted on the platform), {calls} call states "
-               f"and {phantoms} unknown-number and calling-number counters purged, "
-               f"{throttles} sign-in counters and {lock_records} lock records forgotten")
+    click.echo(
+        f"{len(sids)} messages older than {retention.days} days deleted "
+        f"({deleted} recordings deleted on the platform), {calls} call states "
+        f"and {phantoms} unknown-number and calling-number counters purged, "
+        f"{throttles} sign-in counters and {lock_records} lock records forgotten"
+    )

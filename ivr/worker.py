@@ -59,8 +59,14 @@ def run_job(app: Flask, session: Session, job: jobs.Claimed) -> str:
     except RETRYABLE as error:
         session.rollback()
         when = jobs.retry_later(session, job, now, str(error))
-        log.warning("job %s %s failed (attempt %d), retry at %s: %s", job.kind, job.ref,
-                    job.attempts, when.isoformat(), error)
+        log.warning(
+            "job %s %s failed (attempt %d), retry at %s: %s",
+            job.kind,
+            job.ref,
+            job.attempts,
+            when.isoformat(),
+            error,
+        )
         return "retry"
     except recordings.PlatformError as error:
         session.rollback()
@@ -144,13 +150,15 @@ class _Backlog(Collector):
         self.app = app
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        pending = GaugeMetricFamily("ivr_jobs_pending", "Background jobs not yet done",
-                                    labels=["kind"])
+        pending = GaugeMetricFamily(
+            "ivr_jobs_pending", "Background jobs not yet done", labels=["kind"]
+        )
         failing = GaugeMetricFamily(
-            "ivr_jobs_failing", f"Jobs still pending after {jobs.FAILING_ATTEMPTS} tries",
-            labels=["kind"])
-        unsent = GaugeMetricFamily("ivr_outbox_unsent", "Notices not yet sent",
-                                   labels=["channel"])
+            "ivr_jobs_failing",
+            f"Jobs still pending after {jobs.FAILING_ATTEMPTS} tries",
+            labels=["kind"],
+        )
+        unsent = GaugeMetricFamily("ivr_outbox_unsent", "Notices not yet sent", labels=["channel"])
         with self.app.extensions["ivr.sessions"]() as session:
             for kind, (waiting, stuck) in sorted(jobs.backlog(session).items()):
                 pending.add_metric([kind], waiting)
@@ -161,9 +169,11 @@ class _Backlog(Collector):
 
 
 def outbox_unsent(session: Session) -> dict[str, int]:
-    rows = session.execute(select(OutboxMessage.channel, func.count())
-                           .where(OutboxMessage.sent_at.is_(None))
-                           .group_by(OutboxMessage.channel)).all()
+    rows = session.execute(
+        select(OutboxMessage.channel, func.count())
+        .where(OutboxMessage.sent_at.is_(None))
+        .group_by(OutboxMessage.channel)
+    ).all()
     return {channel: int(count) for channel, count in rows}
 
 

@@ -47,7 +47,7 @@ class _Formatter(string.Formatter):
             return ", ".join(str(value))
         if format_spec.startswith(PLURAL):
             return plural(self.language, format_spec.removeprefix(PLURAL), int(value))
-        return super().format_field(value, format_spec)
+        return str(super().format_field(value, format_spec))
 
 
 def plural(language: str, key: str, count: int) -> str:

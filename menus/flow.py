@@ -36,6 +36,7 @@ class Go:
 
 
 def go(target: str | Go) -> Go:
+    """A destination, written as a node name or as a `Go`."""
     return target if isinstance(target, Go) else Go(target)
 
 
@@ -56,6 +57,7 @@ class Menu:
     silence: str | Go | None = None
 
     def targets(self) -> Iterator[Go]:
+        """Every destination this node can send the call to."""
         yield from (go(t) for t in self.keys.values())
         yield Go(self.back)
         if self.silence is not None:
@@ -77,6 +79,7 @@ class Entry:
     back: str
 
     def targets(self) -> Iterator[Go]:
+        """Every destination this node can send the call to."""
         yield from (go(t) for t in self.outcomes.values())
         yield Go(self.back)
 
@@ -90,6 +93,7 @@ class Branch:
     outcomes: Mapping[str, str | Go]
 
     def targets(self) -> Iterator[Go]:
+        """Every destination this node can send the call to."""
         yield from (go(t) for t in self.outcomes.values())
 
 
@@ -101,6 +105,7 @@ class End:
     say: tuple[Prompt, ...]
 
     def targets(self) -> Iterator[Go]:
+        """Every destination this node can send the call to."""
         return iter(())
 
 
@@ -122,6 +127,7 @@ class Record:
     callback: str | None = None
 
     def targets(self) -> Iterator[Go]:
+        """Every destination this node can send the call to."""
         yield from (go(t) for t in self.outcomes.values())
 
 
@@ -142,6 +148,7 @@ class Transfer:
     unavailable: tuple[str, ...]
 
     def targets(self) -> Iterator[Go]:
+        """Every destination this node can send the call to."""
         return iter(())
 
 
@@ -165,6 +172,7 @@ class Flow:
 
     @classmethod
     def of(cls, name: str, root: str, goodbye: str, not_understood: str, *nodes: Node) -> Flow:
+        """The flow named `name`, from its nodes; a name declared twice is refused."""
         table = {node.name: node for node in nodes}
         if len(table) != len(nodes):
             raise ValueError(f"flow {name} declares a node twice")

@@ -25,110 +25,207 @@ PLAYED = {
 
 # Said when the subscriber enters the mailbox (after the code, if asked).
 ENTRY = (
-    Branch("mailbox", op="away_reminder", outcomes={
-        "on": Go("main", say=("away_reminder",)),
-        "off": "main",
-    }),
+    Branch(
+        "mailbox",
+        op="away_reminder",
+        outcomes={
+            "on": Go("main", say=("away_reminder",)),
+            "off": "main",
+        },
+    ),
 )
 
 LISTENING = (
-    Branch("listen", op="count_messages", outcomes={
-        "some": Go("message", say=("message_count",)),
-        "urgent": Go("message", say=("message_count", "urgent_count")),
-        "none": Go("main", say=("message_count",)),
-    }),
-    Branch("message", op="next_message", outcomes={
-        **PLAYED,
-        "none": Go("main", say=("no_more_messages",)),
-    }),
-    Branch("message_previous", op="previous_message", outcomes={
-        **PLAYED,
-        "first": Go("message_menu", say=("no_previous_message",)),
-    }),
-    Branch("message_envelope", op="current_message", outcomes={
-        "known": Go("message_menu", say=("envelope",)),
-        "unknown": Go("message_menu", say=("envelope_unknown",)),
-        "urgent_known": Go("message_menu", say=("urgent_message", "envelope")),
-        "urgent_unknown": Go("message_menu", say=("urgent_message", "envelope_unknown")),
-    }),
-    Menu("message_menu", say=("message_options", "message_more_options"), back="main", keys={
-        "1": Go("message_menu", say=(MESSAGE,)),
-        "2": "message",
-        "3": "message_delete",
-        "4": "message_previous",
-        "5": "message_envelope",
-        "#": "message_menu",  # skips what is playing: the options at once
-        "0": "message_menu",  # the options again
-    }),
-    Branch("message_delete", op="delete_message", outcomes={
-        "deleted": Go("message", say=("message_deleted",)),
-    }),
+    Branch(
+        "listen",
+        op="count_messages",
+        outcomes={
+            "some": Go("message", say=("message_count",)),
+            "urgent": Go("message", say=("message_count", "urgent_count")),
+            "none": Go("main", say=("message_count",)),
+        },
+    ),
+    Branch(
+        "message",
+        op="next_message",
+        outcomes={
+            **PLAYED,
+            "none": Go("main", say=("no_more_messages",)),
+        },
+    ),
+    Branch(
+        "message_previous",
+        op="previous_message",
+        outcomes={
+            **PLAYED,
+            "first": Go("message_menu", say=("no_previous_message",)),
+        },
+    ),
+    Branch(
+        "message_envelope",
+        op="current_message",
+        outcomes={
+            "known": Go("message_menu", say=("envelope",)),
+            "unknown": Go("message_menu", say=("envelope_unknown",)),
+            "urgent_known": Go("message_menu", say=("urgent_message", "envelope")),
+            "urgent_unknown": Go("message_menu", say=("urgent_message", "envelope_unknown")),
+        },
+    ),
+    Menu(
+        "message_menu",
+        say=("message_options", "message_more_options"),
+        back="main",
+        keys={
+            "1": Go("message_menu", say=(MESSAGE,)),
+            "2": "message",
+            "3": "message_delete",
+            "4": "message_previous",
+            "5": "message_envelope",
+            "#": "message_menu",  # skips what is playing: the options at once
+            "0": "message_menu",  # the options again
+        },
+    ),
+    Branch(
+        "message_delete",
+        op="delete_message",
+        outcomes={
+            "deleted": Go("message", say=("message_deleted",)),
+        },
+    ),
 )
 
 GREETING = (
-    Menu("greeting_menu", say=("greeting_menu", "greeting_more_options"), back="customise",
-         keys={
-             "1": "greeting_record",
-             "2": "greeting_standard",
-             "3": "name_record",
-             "4": "away_menu",
-         }),
+    Menu(
+        "greeting_menu",
+        say=("greeting_menu", "greeting_more_options"),
+        back="customise",
+        keys={
+            "1": "greeting_record",
+            "2": "greeting_standard",
+            "3": "name_record",
+            "4": "away_menu",
+        },
+    ),
     # The personal greeting.
-    Record("greeting_record", say=("greeting_record",), op="hold_greeting",
-           max_seconds=GREETING_SECONDS, outcomes={
-               "held": Go("greeting_review", say=(PENDING_GREETING,)),
-           }),
-    Menu("greeting_review", say=("greeting_review",), back="greeting_menu", keys={
-        "1": "greeting_keep",
-        "2": "greeting_record",
-    }),
-    Branch("greeting_keep", op="keep_greeting", outcomes={
-        "saved": Go("customise", say=("saved",)),
-        "none": "greeting_menu",
-    }),
-    Branch("greeting_standard", op="standard_greeting", outcomes={
-        "saved": Go("customise", say=("saved",)),
-    }),
+    Record(
+        "greeting_record",
+        say=("greeting_record",),
+        op="hold_greeting",
+        max_seconds=GREETING_SECONDS,
+        outcomes={
+            "held": Go("greeting_review", say=(PENDING_GREETING,)),
+        },
+    ),
+    Menu(
+        "greeting_review",
+        say=("greeting_review",),
+        back="greeting_menu",
+        keys={
+            "1": "greeting_keep",
+            "2": "greeting_record",
+        },
+    ),
+    Branch(
+        "greeting_keep",
+        op="keep_greeting",
+        outcomes={
+            "saved": Go("customise", say=("saved",)),
+            "none": "greeting_menu",
+        },
+    ),
+    Branch(
+        "greeting_standard",
+        op="standard_greeting",
+        outcomes={
+            "saved": Go("customise", say=("saved",)),
+        },
+    ),
     # The recorded name, said in the standard greeting instead of the digits.
-    Record("name_record", say=("name_record",), op="hold_greeting",
-           max_seconds=NAME_SECONDS, outcomes={
-               "held": Go("name_review", say=(PENDING_GREETING,)),
-           }),
-    Menu("name_review", say=("name_review",), back="greeting_menu", keys={
-        "1": "name_keep",
-        "2": "name_record",
-    }),
-    Branch("name_keep", op="keep_name", outcomes={
-        "saved": Go("customise", say=("saved",)),
-        "none": "greeting_menu",
-    }),
+    Record(
+        "name_record",
+        say=("name_record",),
+        op="hold_greeting",
+        max_seconds=NAME_SECONDS,
+        outcomes={
+            "held": Go("name_review", say=(PENDING_GREETING,)),
+        },
+    ),
+    Menu(
+        "name_review",
+        say=("name_review",),
+        back="greeting_menu",
+        keys={
+            "1": "name_keep",
+            "2": "name_record",
+        },
+    ),
+    Branch(
+        "name_keep",
+        op="keep_name",
+        outcomes={
+            "saved": Go("customise", say=("saved",)),
+            "none": "greeting_menu",
+        },
+    ),
     # The away greeting: said instead of the others until the end of the day chosen.
-    Branch("away_menu", op="away_state", outcomes={
-        "on": "away_on",
-        "off": "away_date",
-    }),
-    Menu("away_on", say=("away_is_on", "away_on_options"), back="greeting_menu", keys={
-        "1": "away_off",
-        "2": "away_date",
-    }),
-    Entry("away_date", say=("away_date",), op="choose_away_date", back="greeting_menu",
-          outcomes={
-              "ok": "away_record",
-              "invalid": Go("away_date", say=("away_date_invalid",)),
-          }),
-    Record("away_record", say=("away_record",), op="hold_greeting",
-           max_seconds=GREETING_SECONDS, outcomes={
-               "held": Go("away_review", say=(PENDING_GREETING,)),
-           }),
-    Menu("away_review", say=("away_review",), back="greeting_menu", keys={
-        "1": "away_keep",
-        "2": "away_record",
-    }),
-    Branch("away_keep", op="keep_away", outcomes={
-        "saved": Go("customise", say=("away_is_on",)),
-        "none": "greeting_menu",
-    }),
-    Branch("away_off", op="away_off", outcomes={
-        "saved": Go("customise", say=("saved",)),
-    }),
+    Branch(
+        "away_menu",
+        op="away_state",
+        outcomes={
+            "on": "away_on",
+            "off": "away_date",
+        },
+    ),
+    Menu(
+        "away_on",
+        say=("away_is_on", "away_on_options"),
+        back="greeting_menu",
+        keys={
+            "1": "away_off",
+            "2": "away_date",
+        },
+    ),
+    Entry(
+        "away_date",
+        say=("away_date",),
+        op="choose_away_date",
+        back="greeting_menu",
+        outcomes={
+            "ok": "away_record",
+            "invalid": Go("away_date", say=("away_date_invalid",)),
+        },
+    ),
+    Record(
+        "away_record",
+        say=("away_record",),
+        op="hold_greeting",
+        max_seconds=GREETING_SECONDS,
+        outcomes={
+            "held": Go("away_review", say=(PENDING_GREETING,)),
+        },
+    ),
+    Menu(
+        "away_review",
+        say=("away_review",),
+        back="greeting_menu",
+        keys={
+            "1": "away_keep",
+            "2": "away_record",
+        },
+    ),
+    Branch(
+        "away_keep",
+        op="keep_away",
+        outcomes={
+            "saved": Go("customise", say=("away_is_on",)),
+            "none": "greeting_menu",
+        },
+    ),
+    Branch(
+        "away_off",
+        op="away_off",
+        outcomes={
+            "saved": Go("customise", say=("saved",)),
+        },
+    ),
 )

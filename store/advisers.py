@@ -69,7 +69,10 @@ def create_adviser(
         raise AccountError(f"the role must be one of {', '.join(ROLES)}")
     password = _one_time_password()
     adviser = Adviser(
-        username=username, role=role, created_at=now, must_change_password=True,
+        username=username,
+        role=role,
+        created_at=now,
+        must_change_password=True,
         password_hash=hasher.hash(PASSWORD_PURPOSE, username, password),
     )
     session.add(adviser)
@@ -194,6 +197,7 @@ def _claim_step(session: Session, adviser: Adviser, step: int) -> bool:
         .where(Adviser.id == adviser.id, or_(last.is_(None), last < step))
         .values(totp_last_step=step, totp_confirmed=True)
         .returning(Adviser.id),
-        execution_options={"synchronize_session": False}).one_or_none()
+        execution_options={"synchronize_session": False},
+    ).one_or_none()
     session.expire(adviser, ["totp_last_step", "totp_confirmed"])
     return claimed is not None

@@ -35,9 +35,7 @@ def key_hash(pepper: bytes, presented: str) -> str:
     return hmac.new(pepper, PURPOSE + presented.encode(), hashlib.sha256).hexdigest()
 
 
-def create_api_key(
-    session: Session, pepper: bytes, name: str, *, actor: str, now: datetime
-) -> str:
+def create_api_key(session: Session, pepper: bytes, name: str, *, actor: str, now: datetime) -> str:
     """Create a key named `name` and return it (the only time it is seen); the caller commits."""
     if not NAME.fullmatch(name):
         raise ApiKeyRefused("a key name is 1 to 64 letters, digits, '.', '_', ':' or '-'")

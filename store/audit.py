@@ -26,14 +26,24 @@ def record(
 
     `details` must never hold a code, PIN, token or password.
     """
-    entry = AuditEntry(at=now, actor=actor, action=action, line_number=line_number,
-                       reason=reason, override=override, details=details)
+    entry = AuditEntry(
+        at=now,
+        actor=actor,
+        action=action,
+        line_number=line_number,
+        reason=reason,
+        override=override,
+        details=details,
+    )
     session.add(entry)
     return entry
 
 
 def entries(
-    session: Session, *, actor: str | None = None, line_number: str | None = None,
+    session: Session,
+    *,
+    actor: str | None = None,
+    line_number: str | None = None,
     limit: int = 200,
 ) -> list[AuditEntry]:
     """The newest entries first, optionally for one actor or line."""

@@ -28,8 +28,9 @@ from store.credentials import Hasher
 from store.models import CallerStrikes, UTCDateTime
 
 # What platforms send for a hidden caller ID; +266696687 spells ANONYMOUS.
-WITHHELD_WORDS = frozenset({"", "anonymous", "restricted", "unknown", "private",
-                            "unavailable", "withheld", "+266696687"})
+WITHHELD_WORDS = frozenset(
+    {"", "anonymous", "restricted", "unknown", "private", "unavailable", "withheld", "+266696687"}
+)
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 _TABLE: Any = CallerStrikes.__table__
@@ -45,22 +46,30 @@ def _take(module: Any) -> Any:
         .values(key=bindparam("w_key"), strikes=1, window_started_at=_NOW, updated_at=_NOW)
         .on_conflict_do_update(
             index_elements=[_C.key],
-            set_={"strikes": case((_OVER, 1), else_=_C.strikes + 1),
-                  "window_started_at": case((_OVER, _NOW), else_=_C.window_started_at),
-                  "updated_at": _NOW},
-            where=or_(_C.strikes < bindparam("limit"), _OVER))
+            set_={
+                "strikes": case((_OVER, 1), else_=_C.strikes + 1),
+                "window_started_at": case((_OVER, _NOW), else_=_C.window_started_at),
+                "updated_at": _NOW,
+            },
+            where=or_(_C.strikes < bindparam("limit"), _OVER),
+        )
         .returning(_C.strikes)
     )
 
 
 _TAKE = {"sqlite": _take(sqlite), "postgresql": _take(postgresql)}
-_GIVE_BACK = (update(_TABLE).where(_C.key == bindparam("w_key"), _C.strikes > 0)
-              .values(strikes=_C.strikes - 1))
+_GIVE_BACK = (
+    update(_TABLE)
+    .where(_C.key == bindparam("w_key"), _C.strikes > 0)
+    .values(strikes=_C.strikes - 1)
+)
 # Set once per window: the audit log gets one entry when a number becomes throttled.
 _MARK_THROTTLED = (
     update(_TABLE)
-    .where(_C.key == bindparam("w_key"),
-           or_(_C.throttled_at.is_(None), _C.throttled_at < _C.window_started_at))
+    .where(
+        _C.key == bindparam("w_key"),
+        or_(_C.throttled_at.is_(None), _C.throttled_at < _C.window_started_at),
+    )
     .values(throttled_at=_NOW)
 )
 
@@ -81,9 +90,19 @@ def take_attempt(
 ) -> bool:
     """Count one code attempt for the caller; False once the window's limit is reached."""
     dialect = session.get_bind().dialect.name
-    taken = session.connection().execute(_TAKE[dialect], {
-        "w_key": key, "now": now, "limit": limit,
-        "window_start": now - timedelta(seconds=window_seconds)}).scalar()
+    taken = (
+        session.connection()
+        .execute(
+            _TAKE[dialect],
+            {
+                "w_key": key,
+                "now": now,
+                "limit": limit,
+                "window_start": now - timedelta(seconds=window_seconds),
+            },
+        )
+        .scalar()
+    )
     return taken is not None
 
 
@@ -96,14 +115,23 @@ def refuse(session: Session, key: str, withheld: bool, limit: int, now: datetime
     """Note a refused attempt: audited once per window, never the number itself."""
     marked = session.connection().execute(_MARK_THROTTLED, {"w_key": key, "now": now})
     if isinstance(marked, CursorResult) and marked.rowcount == 1:
-        audit.record(session, "phone", "caller.throttled", now, caller=key[:16],
-                     withheld=withheld, limit=limit)
+        audit.record(
+            session,
+            "phone",
+            "caller.throttled",
+            now,
+            caller=key[:16],
+            withheld=withheld,
+            limit=limit,
+        )
 
 
 def purge_callers(session: Session, now: datetime, window_seconds: int) -> int:
     """Forget callers untouched for a whole window; the caller commits."""
     result = session.execute(
         delete(CallerStrikes).where(
-            CallerStrikes.updated_at < now - timedelta(seconds=window_seconds)),
-        execution_options={"synchronize_session": False})
+            CallerStrikes.updated_at < now - timedelta(seconds=window_seconds)
+        ),
+        execution_options={"synchronize_session": False},
+    )
     return int(result.rowcount) if isinstance(result, CursorResult) else 0

@@ -28,6 +28,8 @@ PENDING_POLL_SECONDS = 0.05
 
 
 class Claim(enum.Enum):
+    """What claiming a step found: take it, answer it again, or refuse it."""
+
     PROCEED = "proceed"
     REPLAY = "replay"
     STALE = "stale"
@@ -37,6 +39,8 @@ class Claim(enum.Enum):
 
 @dataclass
 class Claimed:
+    """The claim's outcome, with the call to step or the answer to replay."""
+
     outcome: Claim
     call: Call | None = None
     response: str | None = None
@@ -60,8 +64,16 @@ class CallState:
 
     @classmethod
     def of(cls, call: Call) -> CallState:
-        return cls(call.sid, call.flow, call.node, call.language, dict(call.context), call.step,
-                   call.ended_at is not None)
+        """The state as read from `call`, the base of the step's conditional UPDATE."""
+        return cls(
+            call.sid,
+            call.flow,
+            call.node,
+            call.language,
+            dict(call.context),
+            call.step,
+            call.ended_at is not None,
+        )
 
 
 def open_call(session: Session, call: Call) -> Call | None:
@@ -77,15 +89,29 @@ def open_call(session: Session, call: Call) -> Call | None:
 
 # Built once: constructing a statement costs as much as running it.
 _CALLS = Call.__table__.c
-_READ = select(_CALLS.sid, _CALLS.flow, _CALLS.node, _CALLS.language, _CALLS.context,
-               _CALLS.step, _CALLS.ended_at.is_not(None)).where(_CALLS.sid == bindparam("sid"))
+_READ = select(
+    _CALLS.sid,
+    _CALLS.flow,
+    _CALLS.node,
+    _CALLS.language,
+    _CALLS.context,
+    _CALLS.step,
+    _CALLS.ended_at.is_not(None),
+).where(_CALLS.sid == bindparam("sid"))
 _SAVED = ("node", "context", "last_response", "ended_at")
 _TAKE_AND_SAVE = (
     update(Call)
-    .where(_CALLS.sid == bindparam("w_sid"), _CALLS.step == bindparam("w_step"),
-           _CALLS.ended_at.is_(None))
-    .values(step=bindparam("v_step"), last_fingerprint=bindparam("v_fingerprint"),
-            updated_at=bindparam("v_now"), **{name: bindparam(f"v_{name}") for name in _SAVED})
+    .where(
+        _CALLS.sid == bindparam("w_sid"),
+        _CALLS.step == bindparam("w_step"),
+        _CALLS.ended_at.is_(None),
+    )
+    .values(
+        step=bindparam("v_step"),
+        last_fingerprint=bindparam("v_fingerprint"),
+        updated_at=bindparam("v_now"),
+        **{name: bindparam(f"v_{name}") for name in _SAVED},
+    )
 )
 
 
@@ -138,9 +164,14 @@ class StepHold:
             for name, value in saved.items():
                 setattr(self.call, name, value)
             return
-        params = {"w_sid": self.sid, "w_step": self.step, "v_step": self.step + 1,
-                  "v_fingerprint": self.fingerprint, "v_now": self.now,
-                  **{f"v_{name}": saved[name] for name in _SAVED}}
+        params = {
+            "w_sid": self.sid,
+            "w_step": self.step,
+            "v_step": self.step + 1,
+            "v_fingerprint": self.fingerprint,
+            "v_now": self.now,
+            **{f"v_{name}": saved[name] for name in _SAVED},
+        }
         if not self._run(_TAKE_AND_SAVE, params):
             raise Lost
 
@@ -164,9 +195,7 @@ class StepHold:
         return claimed
 
 
-def claim_step(
-    session: Session, sid: str, step: int, fingerprint: str, now: datetime
-) -> Claimed:
+def claim_step(session: Session, sid: str, step: int, fingerprint: str, now: datetime) -> Claimed:
     """Take step `step` of call `sid` for this request, or say why not."""
     taken = take(session, sid, step, fingerprint, now)
     if taken is not None:
@@ -228,8 +257,10 @@ class _Prepared:
             cursor.execute(self.sql, params)
             if not self.results:
                 return cursor.rowcount
-            return [tuple(p(v) if p else v for p, v in zip(self.results, row, strict=True))
-                    for row in cursor.fetchall()]
+            return [
+                tuple(p(v) if p else v for p, v in zip(self.results, row, strict=True))
+                for row in cursor.fetchall()
+            ]
         finally:
             cursor.close()
 
@@ -262,20 +293,26 @@ def _await_response(session: Session, call: Call) -> str | None:
 
 def end_call(session: Session, sid: str, now: datetime) -> bool:
     """Mark a call ended and forget what it held; the caller commits."""
-    return bool(_rowcount(session.execute(
-        update(Call)
-        .where(Call.sid == sid, Call.ended_at.is_(None))
-        .values(ended_at=now, context={}, last_response=None, updated_at=now),
-        execution_options={"synchronize_session": False},
-    )))
+    return bool(
+        _rowcount(
+            session.execute(
+                update(Call)
+                .where(Call.sid == sid, Call.ended_at.is_(None))
+                .values(ended_at=now, context={}, last_response=None, updated_at=now),
+                execution_options={"synchronize_session": False},
+            )
+        )
+    )
 
 
 def purge_calls(session: Session, now: datetime, older_than: timedelta) -> int:
     """Delete calls untouched for `older_than` (ended or abandoned); the caller commits."""
-    return _rowcount(session.execute(
-        delete(Call).where(Call.updated_at < now - older_than),
-        execution_options={"synchronize_session": False},
-    ))
+    return _rowcount(
+        session.execute(
+            delete(Call).where(Call.updated_at < now - older_than),
+            execution_options={"synchronize_session": False},
+        )
+    )
 
 
 def _rowcount(result: object) -> int:

@@ -101,12 +101,12 @@ def _strike_statement(table: Any, key: Any, generation: Any = None, history: Any
     """
     c = table.c
     now = bindparam("now", type_=UTCDateTime())
-    expired = and_(c.locked_at.is_not(None),
-                   c.locked_at <= bindparam("expired", type_=UTCDateTime()))
+    expired = and_(
+        c.locked_at.is_not(None), c.locked_at <= bindparam("expired", type_=UTCDateTime())
+    )
     values = {
         "strikes": case((expired, 1), else_=c.strikes + 1),
-        "locked_at": case((expired, None), (c.strikes + 1 >= MAX_STRIKES, now),
-                          else_=c.locked_at),
+        "locked_at": case((expired, None), (c.strikes + 1 >= MAX_STRIKES, now), else_=c.locked_at),
     }
     returning = [c.strikes]
     if generation is not None:
@@ -114,25 +114,37 @@ def _strike_statement(table: Any, key: Any, generation: Any = None, history: Any
         returning.append(generation)
     if history is not None:
         entry: Any = bindparam("entry", type_=Text())
-        values[history.name] = case((expired, entry),
-                                    else_=func.coalesce(history, "").concat(entry))
+        values[history.name] = case(
+            (expired, entry), else_=func.coalesce(history, "").concat(entry)
+        )
         returning.append(history)
-    return (update(table).where(key == bindparam("w_key"), or_(c.strikes < MAX_STRIKES, expired))
-            .values(**values).returning(*returning))
+    return (
+        update(table)
+        .where(key == bindparam("w_key"), or_(c.strikes < MAX_STRIKES, expired))
+        .values(**values)
+        .returning(*returning)
+    )
 
 
 _MAILBOXES: Any = Mailbox.__table__
 _PHANTOMS: Any = PhantomStrikes.__table__
-_TAKE_STRIKE = _strike_statement(_MAILBOXES, _MAILBOXES.c.line_id,
-                                 _MAILBOXES.c.strike_generation, _MAILBOXES.c.recent_strikes)
+_TAKE_STRIKE = _strike_statement(
+    _MAILBOXES, _MAILBOXES.c.line_id, _MAILBOXES.c.strike_generation, _MAILBOXES.c.recent_strikes
+)
 _TAKE_PHANTOM_STRIKE = _strike_statement(_PHANTOMS, _PHANTOMS.c.key)
 # The right code's reset: only if the row is still as its own strike left it.
 _RESET_IF_UNCHANGED = (
     update(_MAILBOXES)
-    .where(_MAILBOXES.c.line_id == bindparam("w_key"),
-           _MAILBOXES.c.strike_generation == bindparam("w_generation"))
-    .values(strikes=0, locked_at=None, recent_strikes=None,
-            strike_generation=_MAILBOXES.c.strike_generation + 1)
+    .where(
+        _MAILBOXES.c.line_id == bindparam("w_key"),
+        _MAILBOXES.c.strike_generation == bindparam("w_generation"),
+    )
+    .values(
+        strikes=0,
+        locked_at=None,
+        recent_strikes=None,
+        strike_generation=_MAILBOXES.c.strike_generation + 1,
+    )
 )
 
 
@@ -145,9 +157,19 @@ def take_strike(
 ) -> tuple[int, int, str] | None:
     """Count one more code attempt: (count, generation, the cycle's strikes), None if locked."""
     who = "withheld" if callers.is_withheld(caller) else caller
-    row = session.connection().execute(_TAKE_STRIKE, {
-        "w_key": line_id, "now": now, "expired": _expired(now, lockout_seconds),
-        "entry": f"{locks.stamp(now)} {who}\n"}).one_or_none()
+    row = (
+        session.connection()
+        .execute(
+            _TAKE_STRIKE,
+            {
+                "w_key": line_id,
+                "now": now,
+                "expired": _expired(now, lockout_seconds),
+                "entry": f"{locks.stamp(now)} {who}\n",
+            },
+        )
+        .one_or_none()
+    )
     return None if row is None else (row[0], row[1], row[2])
 
 
@@ -196,7 +218,8 @@ def check_code(
             locks.release_notice(session, lock)
         return Check.WRONG if strikes < MAX_STRIKES else Check.LOCKED
     reset = session.connection().execute(
-        _RESET_IF_UNCHANGED, {"w_key": line.id, "w_generation": generation})
+        _RESET_IF_UNCHANGED, {"w_key": line.id, "w_generation": generation}
+    )
     if getattr(reset, "rowcount", 0) == 1:
         if lock is not None:
             locks.reopened(session, line, lock, now)
@@ -237,10 +260,18 @@ def check_unknown_line(
         .values(key=key, strikes=0, updated_at=now)
         .on_conflict_do_nothing(index_elements=["key"])
     )
-    session.execute(update(PhantomStrikes).where(PhantomStrikes.key == key)
-                    .values(updated_at=now), execution_options={"synchronize_session": False})
-    strikes = session.connection().execute(_TAKE_PHANTOM_STRIKE, {
-        "w_key": key, "now": now, "expired": _expired(now, lockout_seconds)}).scalar()
+    session.execute(
+        update(PhantomStrikes).where(PhantomStrikes.key == key).values(updated_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    strikes = (
+        session.connection()
+        .execute(
+            _TAKE_PHANTOM_STRIKE,
+            {"w_key": key, "now": now, "expired": _expired(now, lockout_seconds)},
+        )
+        .scalar()
+    )
     session.commit()
     if strikes is None:
         return Check.LOCKED
@@ -250,8 +281,9 @@ def check_unknown_line(
 
 def purge_phantoms(session: Session, now: datetime, older_than: timedelta) -> int:
     """Forget unknown line numbers untouched for `older_than`; the caller commits."""
-    rows = list(session.scalars(
-        select(PhantomStrikes).where(PhantomStrikes.updated_at < now - older_than)))
+    rows = list(
+        session.scalars(select(PhantomStrikes).where(PhantomStrikes.updated_at < now - older_than))
+    )
     for row in rows:
         session.delete(row)
     return len(rows)

@@ -85,8 +85,9 @@ class _Admission:
     def __call__(self, seconds_left: float | None) -> Iterator[None]:
         if seconds_left is None:
             self.slots.acquire()
-        elif not self.slots.acquire(timeout=max(0.0, seconds_left - ADMISSION_MARGIN
-                                                * self.typical)):
+        elif not self.slots.acquire(
+            timeout=max(0.0, seconds_left - ADMISSION_MARGIN * self.typical)
+        ):
             raise Busy
         started = time.monotonic()
         try:
@@ -116,8 +117,9 @@ def verifier_pool(threads: int) -> ThreadPoolExecutor:
     """The process's verifiers: `threads` low-priority threads serving bcrypt in arrival order."""
     with _POOLS_LOCK:  # two first checks at once must not start two pools
         if threads not in _POOLS:
-            _POOLS[threads] = ThreadPoolExecutor(threads, thread_name_prefix="verifier",
-                                                 initializer=_lower_priority)
+            _POOLS[threads] = ThreadPoolExecutor(
+                threads, thread_name_prefix="verifier", initializer=_lower_priority
+            )
         return _POOLS[threads]
 
 

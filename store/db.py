@@ -46,7 +46,7 @@ def _postgresql_bounds(timeout: float) -> dict[str, Any]:
         "connect_timeout": max(1, round(timeout)),
         "tcp_user_timeout": ms,
         "options": f"-c statement_timeout={ms} -c lock_timeout={ms} "
-                   f"-c idle_in_transaction_session_timeout={ms * 6}",
+        f"-c idle_in_transaction_session_timeout={ms * 6}",
     }
 
 

@@ -58,8 +58,7 @@ def expire_away(mailbox: Mailbox, now: datetime) -> str | None:
     return set_away(mailbox, None, None)
 
 
-def set_away(mailbox: Mailbox, recording: Recording | None, until: datetime | None
-             ) -> str | None:
+def set_away(mailbox: Mailbox, recording: Recording | None, until: datetime | None) -> str | None:
     """Turn the away greeting on until `until` (None: off); the replaced recording's SID."""
     replaced = mailbox.away_sid
     mailbox.away_sid = recording.sid if recording else None

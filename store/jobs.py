@@ -52,24 +52,36 @@ def enqueue(session: Session, kind: str, ref: str, now: datetime, *, again: bool
     done or being run is run once more (with the state of that moment).
     """
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(Job).values(kind=kind, ref=ref, generation=0, attempts=0,
-                                        run_after=now, created_at=now)
+    insert = dialect.insert(Job).values(
+        kind=kind, ref=ref, generation=0, attempts=0, run_after=now, created_at=now
+    )
     if again:
         statement = insert.on_conflict_do_update(
             index_elements=["kind", "ref"],
-            set_={"generation": Job.generation + 1, "done_at": None, "run_after": now,
-                  "attempts": 0, "last_error": None},
+            set_={
+                "generation": Job.generation + 1,
+                "done_at": None,
+                "run_after": now,
+                "attempts": 0,
+                "last_error": None,
+            },
         )
     else:
         statement = insert.on_conflict_do_nothing(index_elements=["kind", "ref"])
     session.connection().execute(statement)  # Core: safe inside a flush event too
 
 
-def claim(session: Session, token: str, now: datetime, lease: timedelta,
-          kinds: tuple[str, ...] | None = None) -> Claimed | None:
+def claim(
+    session: Session,
+    token: str,
+    now: datetime,
+    lease: timedelta,
+    kinds: tuple[str, ...] | None = None,
+) -> Claimed | None:
     """Take the next job that is due and unclaimed (or whose claim expired); committed."""
     due = select(Job.id).where(
-        Job.done_at.is_(None), Job.run_after <= now,
+        Job.done_at.is_(None),
+        Job.run_after <= now,
         or_(Job.claimed_until.is_(None), Job.claimed_until < now),
     )
     if kinds:
@@ -79,7 +91,8 @@ def claim(session: Session, token: str, now: datetime, lease: timedelta,
         return None  # idle workers only read: no write lock taken on SQLite
     due = due.order_by(Job.run_after, Job.id).limit(1).with_for_update(skip_locked=True)
     row = session.execute(
-        update(Job).where(Job.id == due.scalar_subquery())
+        update(Job)
+        .where(Job.id == due.scalar_subquery())
         .values(claimed_by=token, claimed_until=now + lease, attempts=Job.attempts + 1)
         .returning(Job.id, Job.kind, Job.ref, Job.generation, Job.attempts),
         execution_options={"synchronize_session": False},
@@ -101,14 +114,17 @@ def complete(session: Session, job: Claimed, now: datetime) -> bool:
     exactly when its effects are.
     """
     done = session.execute(
-        update(Job).where(_held(job), Job.generation == job.generation)
+        update(Job)
+        .where(_held(job), Job.generation == job.generation)
         .values(done_at=now, claimed_by=None, claimed_until=None, last_error=None),
         execution_options={"synchronize_session": False},
     )
     if getattr(done, "rowcount", 0) == 1:
         return True
-    session.execute(update(Job).where(_held(job)).values(claimed_by=None, claimed_until=None),
-                    execution_options={"synchronize_session": False})
+    session.execute(
+        update(Job).where(_held(job)).values(claimed_by=None, claimed_until=None),
+        execution_options={"synchronize_session": False},
+    )
     return False
 
 
@@ -117,7 +133,8 @@ def retry_later(session: Session, job: Claimed, now: datetime, error: str) -> da
     delay = min(BACKOFF_SECONDS * 2 ** max(job.attempts - 1, 0), BACKOFF_CAP_SECONDS)
     when = now + timedelta(seconds=delay)
     session.execute(
-        update(Job).where(_held(job))
+        update(Job)
+        .where(_held(job))
         .values(claimed_by=None, claimed_until=None, run_after=when, last_error=error[:200]),
         execution_options={"synchronize_session": False},
     )
@@ -128,7 +145,8 @@ def retry_later(session: Session, job: Claimed, now: datetime, error: str) -> da
 def give_up(session: Session, job: Claimed, now: datetime, error: str) -> None:
     """A failure no retry can mend (the recording is gone): done, with the reason; committed."""
     session.execute(
-        update(Job).where(_held(job))
+        update(Job)
+        .where(_held(job))
         .values(claimed_by=None, claimed_until=None, done_at=now, last_error=error[:200]),
         execution_options={"synchronize_session": False},
     )
@@ -138,19 +156,23 @@ def give_up(session: Session, job: Claimed, now: datetime, error: str) -> None:
 def backlog(session: Session) -> dict[str, tuple[int, int]]:
     """Per kind: (jobs pending, of which failing FAILING_ATTEMPTS times or more)."""
     rows = session.execute(
-        select(Job.kind, func.count(),
-               func.count().filter(Job.attempts >= FAILING_ATTEMPTS))
-        .where(Job.done_at.is_(None)).group_by(Job.kind)
+        select(Job.kind, func.count(), func.count().filter(Job.attempts >= FAILING_ATTEMPTS))
+        .where(Job.done_at.is_(None))
+        .group_by(Job.kind)
     ).all()
     return {kind: (int(pending), int(failing)) for kind, pending, failing in rows}
 
 
 def failing(session: Session, limit: int = 20) -> list[Job]:
     """Jobs still pending after FAILING_ATTEMPTS tries, oldest first."""
-    return list(session.scalars(
-        select(Job).where(Job.done_at.is_(None), Job.attempts >= FAILING_ATTEMPTS)
-        .order_by(Job.created_at).limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(Job)
+            .where(Job.done_at.is_(None), Job.attempts >= FAILING_ATTEMPTS)
+            .order_by(Job.created_at)
+            .limit(limit)
+        )
+    )
 
 
 def pending_count(session: Session, kind: str | None = None) -> int:

@@ -88,8 +88,9 @@ def add_line(
     e164 = to_e164(number, region)
     line = Line(
         number=e164,
-        customer_number=None if customer_number is None else digits(
-            customer_number, "customer_number", max_length=MAX_CUSTOMER_NUMBER),
+        customer_number=None
+        if customer_number is None
+        else digits(customer_number, "customer_number", max_length=MAX_CUSTOMER_NUMBER),
         language=language,
         email=email_address(email) if email is not None else None,
         time_zone=check_time_zone(time_zone) if time_zone else default_time_zone(e164),

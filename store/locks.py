@@ -44,29 +44,40 @@ def parse_strikes(recent: str | None) -> list[list[str]]:
 
 
 def _local(line: Line, moment: datetime) -> str:
-    return format_datetime(moment.astimezone(ZoneInfo(line.time_zone)), "medium",
-                           locale=line.language) + f" ({line.time_zone})"
+    return (
+        format_datetime(moment.astimezone(ZoneInfo(line.time_zone)), "medium", locale=line.language)
+        + f" ({line.time_zone})"
+    )
 
 
 def _strikes_text(line: Line, strikes: list[list[str]]) -> str:
     withheld = WITHHELD_WORDS.get(line.language, WITHHELD_WORDS["en"])
     return "\n".join(
         f"  - {_local(line, datetime.strptime(at, _STAMP).replace(tzinfo=UTC))}: "
-        f"{withheld if number == WITHHELD else number}" for at, number in strikes)
+        f"{withheld if number == WITHHELD else number}"
+        for at, number in strikes
+    )
 
 
 def record_lock(session: Session, line: Line, recent: str | None, now: datetime) -> MailboxLock:
     """The third strike: the lock's record, audit entry and held notice; the caller commits."""
     strikes = parse_strikes(recent)
     notice = outbox.enqueue(
-        session, line, outbox.LOCK_NOTICE, now,
+        session,
+        line,
+        outbox.LOCK_NOTICE,
+        now,
         send_after=now + timedelta(seconds=LOCK_NOTICE_HOLD_SECONDS),
-        when=_local(line, now), strikes=_strikes_text(line, strikes))
-    lock = MailboxLock(line_id=line.id, locked_at=now, strikes=strikes,
-                       notice_id=notice.id if notice else None)
+        when=_local(line, now),
+        strikes=_strikes_text(line, strikes),
+    )
+    lock = MailboxLock(
+        line_id=line.id, locked_at=now, strikes=strikes, notice_id=notice.id if notice else None
+    )
     session.add(lock)
-    audit.record(session, "phone", "mailbox.locked", now, line_number=line.number,
-                 strikes=len(strikes))
+    audit.record(
+        session, "phone", "mailbox.locked", now, line_number=line.number, strikes=len(strikes)
+    )
     return lock
 
 
@@ -79,19 +90,24 @@ def release_notice(session: Session, lock: MailboxLock) -> None:
 def reopened(session: Session, line: Line, lock: MailboxLock, now: datetime) -> None:
     """The third code was right and nothing else happened: no notice, the record says so."""
     if lock.notice_id is not None:
-        session.execute(delete(OutboxMessage).where(OutboxMessage.id == lock.notice_id,
-                                                    OutboxMessage.sent_at.is_(None)),
-                        execution_options={"synchronize_session": False})
+        session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.id == lock.notice_id, OutboxMessage.sent_at.is_(None)
+            ),
+            execution_options={"synchronize_session": False},
+        )
     lock.ended_at, lock.ended_by, lock.notice_id = now, RIGHT_CODE, None
     audit.record(session, "phone", "mailbox.reopened", now, line_number=line.number)
 
 
 def end_by_reset(session: Session, line: Line, actor: str, now: datetime) -> None:
     """An adviser's reset ends every lock of the line still open; the caller commits."""
-    session.execute(update(MailboxLock)
-                    .where(MailboxLock.line_id == line.id, MailboxLock.ended_at.is_(None))
-                    .values(ended_at=now, ended_by=actor),
-                    execution_options={"synchronize_session": False})
+    session.execute(
+        update(MailboxLock)
+        .where(MailboxLock.line_id == line.id, MailboxLock.ended_at.is_(None))
+        .values(ended_at=now, ended_by=actor),
+        execution_options={"synchronize_session": False},
+    )
 
 
 @dataclass(frozen=True)
@@ -106,19 +122,31 @@ class LockView:
     expired: bool  # no reset, but IVR_LOCKOUT_SECONDS is over
 
 
-def history(session: Session, line: Line, now: datetime, lockout_seconds: int,
-            limit: int = 10) -> list[LockView]:
+def history(
+    session: Session, line: Line, now: datetime, lockout_seconds: int, limit: int = 10
+) -> list[LockView]:
     """The line's locks, newest first."""
     over = now - timedelta(seconds=lockout_seconds) if lockout_seconds else None
-    rows = session.scalars(select(MailboxLock).where(MailboxLock.line_id == line.id)
-                           .order_by(MailboxLock.locked_at.desc(), MailboxLock.id.desc())
-                           .limit(limit))
-    return [LockView(row.locked_at,
-                     [(datetime.strptime(at, _STAMP).replace(tzinfo=UTC), number)
-                      for at, number in row.strikes],
-                     row.notice_id is not None, row.ended_at, row.ended_by,
-                     row.ended_at is None and over is not None and row.locked_at <= over)
-            for row in rows]
+    rows = session.scalars(
+        select(MailboxLock)
+        .where(MailboxLock.line_id == line.id)
+        .order_by(MailboxLock.locked_at.desc(), MailboxLock.id.desc())
+        .limit(limit)
+    )
+    return [
+        LockView(
+            row.locked_at,
+            [
+                (datetime.strptime(at, _STAMP).replace(tzinfo=UTC), number)
+                for at, number in row.strikes
+            ],
+            row.notice_id is not None,
+            row.ended_at,
+            row.ended_by,
+            row.ended_at is None and over is not None and row.locked_at <= over,
+        )
+        for row in rows
+    ]
 
 
 def purge_history(session: Session, now: datetime, older_than: timedelta) -> int:
@@ -127,9 +155,12 @@ def purge_history(session: Session, now: datetime, older_than: timedelta) -> int
     A lock in force stays in force: only its numbers are forgotten.
     """
     cutoff = now - older_than
-    result = session.execute(delete(MailboxLock).where(MailboxLock.locked_at < cutoff),
-                             execution_options={"synchronize_session": False})
-    session.execute(update(Mailbox).where(Mailbox.recent_strikes < stamp(cutoff))
-                    .values(recent_strikes=None),
-                    execution_options={"synchronize_session": False})
+    result = session.execute(
+        delete(MailboxLock).where(MailboxLock.locked_at < cutoff),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(Mailbox).where(Mailbox.recent_strikes < stamp(cutoff)).values(recent_strikes=None),
+        execution_options={"synchronize_session": False},
+    )
     return int(result.rowcount) if isinstance(result, CursorResult) else 0

@@ -49,7 +49,8 @@ class Recording:
 def count_messages(session: Session, line_id: int) -> tuple[int, int]:
     """(new, saved) messages in the line's mailbox."""
     rows = session.execute(
-        select(Message.heard, func.count()).where(Message.line_id == line_id)
+        select(Message.heard, func.count())
+        .where(Message.line_id == line_id)
         .group_by(Message.heard)
     ).all()
     counts = {bool(heard): int(count) for heard, count in rows}
@@ -58,8 +59,14 @@ def count_messages(session: Session, line_id: int) -> tuple[int, int]:
 
 def count_urgent(session: Session, line_id: int) -> int:
     """New messages marked urgent by their caller."""
-    return int(session.scalar(select(func.count()).where(
-        Message.line_id == line_id, Message.urgent.is_(True), Message.heard.is_(False))) or 0)
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                Message.line_id == line_id, Message.urgent.is_(True), Message.heard.is_(False)
+            )
+        )
+        or 0
+    )
 
 
 def message_counts(session: Session, line_id: int) -> dict[str, int]:
@@ -104,10 +111,16 @@ def store_message(
     if is_full(session, line.id, max_messages):
         session.rollback()
         return Stored.FULL
-    message = Message(line_id=line.id, caller=caller, received_at=received_at,
-                      duration=recording.duration, recording_sid=recording.sid,
-                      recording_url=recording.url, heard=False,
-                      urgent=bool(choice and choice.urgent))
+    message = Message(
+        line_id=line.id,
+        caller=caller,
+        received_at=received_at,
+        duration=recording.duration,
+        recording_sid=recording.sid,
+        recording_url=recording.url,
+        heard=False,
+        urgent=bool(choice and choice.urgent),
+    )
     session.add(message)
     # Copied into the operator's store by a job queued with the message, never without it.
     jobs.enqueue(session, jobs.FETCH_MESSAGE, recording.sid, utcnow())
@@ -121,13 +134,21 @@ def store_message(
 
 def lock_mailbox(session: Session, line_id: int) -> None:
     """Take the mailbox's row lock for the rest of the transaction (a write on SQLite)."""
-    session.execute(update(Mailbox).where(Mailbox.line_id == line_id)
-                    .values(strikes=Mailbox.strikes),
-                    execution_options={"synchronize_session": False})
+    session.execute(
+        update(Mailbox).where(Mailbox.line_id == line_id).values(strikes=Mailbox.strikes),
+        execution_options={"synchronize_session": False},
+    )
 
 
-def choose(session: Session, line_id: int, recording_sid: str, now: datetime, *,
-           urgent: bool = False, discarded: bool = False) -> str | None:
+def choose(
+    session: Session,
+    line_id: int,
+    recording_sid: str,
+    now: datetime,
+    *,
+    urgent: bool = False,
+    discarded: bool = False,
+) -> str | None:
     """Record the caller's choice for a recording and apply it if already stored.
 
     Returns the recording SID when a stored message was deleted (recorded
@@ -141,8 +162,9 @@ def choose(session: Session, line_id: int, recording_sid: str, now: datetime, *,
     elif choice.line_id != line_id:
         return None
     choice.urgent, choice.discarded, choice.chosen_at = urgent, discarded, now
-    message = session.scalars(select(Message).where(
-        Message.recording_sid == recording_sid, Message.line_id == line_id)).first()
+    message = session.scalars(
+        select(Message).where(Message.recording_sid == recording_sid, Message.line_id == line_id)
+    ).first()
     if message is None:
         return None
     if discarded:
@@ -195,12 +217,19 @@ class Purged:
 def purge_messages(session: Session, now: datetime, older_than: timedelta) -> Purged:
     """Delete messages received before `now - older_than`, and their stored copies."""
     cutoff = now - older_than
-    rows = session.execute(select(Message.recording_sid, Message.stored_key, Message.line_id)
-                           .where(Message.received_at < cutoff)).all()
-    session.execute(delete(Message).where(Message.received_at < cutoff),
-                    execution_options={"synchronize_session": False})
-    session.execute(delete(CallerChoice).where(CallerChoice.chosen_at < cutoff),
-                    execution_options={"synchronize_session": False})
+    rows = session.execute(
+        select(Message.recording_sid, Message.stored_key, Message.line_id).where(
+            Message.received_at < cutoff
+        )
+    ).all()
+    session.execute(
+        delete(Message).where(Message.received_at < cutoff),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        delete(CallerChoice).where(CallerChoice.chosen_at < cutoff),
+        execution_options={"synchronize_session": False},
+    )
     for row in rows:
         _drop_copy(session, row.stored_key)
     return Purged([row.recording_sid for row in rows], {row.line_id for row in rows})

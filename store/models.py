@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -38,6 +38,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        """Store an aware datetime as UTC; a naive one is refused."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -46,15 +47,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Read the stored UTC time back as an aware datetime."""
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+            return cast(datetime, value.replace(tzinfo=UTC))
+        return cast(datetime, value.astimezone(UTC))
 
 
 class Base(DeclarativeBase):
-    pass
+    """The declarative base of every table."""
 
 
 class Line(Base):
@@ -113,6 +115,7 @@ class Mailbox(Base):
 
     @property
     def has_code(self) -> bool:
+        """Whether the subscriber has set a secret code."""
         return self.code_hash is not None
 
 
@@ -247,6 +250,8 @@ class PhantomStrikes(Base):
     strikes: Mapped[int] = mapped_column(Integer, default=0)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 # -- Support line: service PINs and API keys (SPEC §4.4, §5) -----------------
 
 
@@ -283,8 +288,6 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
 
 
 # --- Customer-service console (issue #5): advisers, their sessions, the mail outbox ---
@@ -328,8 +331,13 @@ class ConsoleSession(Base):
 
     __tablename__ = "console_sessions"
     __table_args__ = (
-        Index("uq_console_sessions_waiting", "adviser_id", unique=True,
-              sqlite_where=WAITING, postgresql_where=WAITING),
+        Index(
+            "uq_console_sessions_waiting",
+            "adviser_id",
+            unique=True,
+            sqlite_where=WAITING,
+            postgresql_where=WAITING,
+        ),
     )
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)

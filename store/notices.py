@@ -12,8 +12,10 @@ from store.lines import InvalidNumber, to_e164
 from store.models import Line
 
 CHOICES = ("none", "email", "email+audio", "sms")
-MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE,
-                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+MOBILE_TYPES = (
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+)
 
 
 class NotifyRefused(ValueError):
@@ -31,8 +33,16 @@ def mobile_number(text: str, region: str) -> str:
     return e164
 
 
-def set_notify(session: Session, line: Line, notify: str, *, mobile: str | None, region: str,
-               actor: str, now: datetime) -> None:
+def set_notify(
+    session: Session,
+    line: Line,
+    notify: str,
+    *,
+    mobile: str | None,
+    region: str,
+    actor: str,
+    now: datetime,
+) -> None:
     """Choose how the subscriber hears of new messages (audit-logged); the caller commits."""
     if notify not in CHOICES:
         raise NotifyRefused(f"notify must be one of {', '.join(CHOICES)}")
@@ -43,5 +53,12 @@ def set_notify(session: Session, line: Line, notify: str, *, mobile: str | None,
     if notify.startswith("email") and not line.email:
         raise NotifyRefused(f"{notify} needs an e-mail address on file")
     line.notify = notify
-    audit.record(session, actor, "notify.set", now, line_number=line.number, notify=notify,
-                 mobile_on_file=line.mobile is not None)
+    audit.record(
+        session,
+        actor,
+        "notify.set",
+        now,
+        line_number=line.number,
+        notify=notify,
+        mobile_on_file=line.mobile is not None,
+    )

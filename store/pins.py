@@ -66,6 +66,7 @@ class PinCheck(enum.Enum):
 
     @property
     def verified(self) -> bool:
+        """Whether this outcome verified the caller (by either PIN)."""
         return self in (PinCheck.VERIFIED_PERMANENT, PinCheck.VERIFIED_TEMPORARY)
 
 
@@ -105,8 +106,12 @@ def pin_state(line: Line, now: datetime) -> PinState:
         return PinState(False, None, 0, False)
     expires = row.temporary_expires_at
     live = row.temporary_hash is not None and expires is not None and now < expires
-    return PinState(row.permanent_hash is not None, expires if live else None,
-                    row.failures, row.failures >= MAX_FAILURES)
+    return PinState(
+        row.permanent_hash is not None,
+        expires if live else None,
+        row.failures,
+        row.failures >= MAX_FAILURES,
+    )
 
 
 def _row(session: Session, line: Line) -> ServicePin:
@@ -115,7 +120,8 @@ def _row(session: Session, line: Line) -> ServicePin:
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         session.execute(
-            insert(ServicePin).values(line_id=line.id, failures=0)
+            insert(ServicePin)
+            .values(line_id=line.id, failures=0)
             .on_conflict_do_nothing(index_elements=["line_id"])
         )
         session.refresh(line, ["service_pin"])
@@ -135,13 +141,13 @@ def set_permanent_pin(
     if reason:
         raise PinRefused(reason)
     row = _row(session, line)
-    if row.permanent_hash and hasher.verify(PERMANENT_PURPOSE, line.number, pin,
-                                            row.permanent_hash):
+    if row.permanent_hash and hasher.verify(
+        PERMANENT_PURPOSE, line.number, pin, row.permanent_hash
+    ):
         raise PinRefused("current")
     row.permanent_hash = hasher.hash(PERMANENT_PURPOSE, line.number, pin)
     row.permanent_set_at = now
-    audit.record(session, actor, "service_pin.set", now, line_number=line.number,
-                 length=len(pin))
+    audit.record(session, actor, "service_pin.set", now, line_number=line.number, length=len(pin))
 
 
 def _random_pin(line: Line) -> str:
@@ -153,7 +159,12 @@ def _random_pin(line: Line) -> str:
 
 
 def issue_temporary_pin(
-    session: Session, hasher: Hasher, line: Line, *, actor: str, now: datetime,
+    session: Session,
+    hasher: Hasher,
+    line: Line,
+    *,
+    actor: str,
+    now: datetime,
     ttl_seconds: int,
 ) -> IssuedPin:
     """Replace the line's temporary PIN with a new one; the caller commits.
@@ -168,8 +179,14 @@ def issue_temporary_pin(
     expires_at = now + timedelta(seconds=ttl_seconds)
     row.temporary_hash = hasher.hash(TEMPORARY_PURPOSE, line.number, pin)
     row.temporary_expires_at = expires_at
-    audit.record(session, actor, "service_pin.temporary_issued", now, line_number=line.number,
-                 expires_at=expires_at.isoformat())
+    audit.record(
+        session,
+        actor,
+        "service_pin.temporary_issued",
+        now,
+        line_number=line.number,
+        expires_at=expires_at.isoformat(),
+    )
     return IssuedPin(pin, expires_at)
 
 
@@ -180,14 +197,23 @@ def credential_reset(session: Session, line: Line, *, actor: str, now: datetime)
     old credentials, so it is revoked too.
     """
     row = _row(session, line)
-    had = {"permanent": row.permanent_hash is not None,
-           "temporary": pin_state(line, now).temporary_expires_at is not None}
+    had = {
+        "permanent": row.permanent_hash is not None,
+        "temporary": pin_state(line, now).temporary_expires_at is not None,
+    }
     row.permanent_hash = None
     row.permanent_set_at = now
     row.temporary_hash = None
     row.temporary_expires_at = None
-    audit.record(session, actor, "service_pin.credential_reset", now, line_number=line.number,
-                 disabled_permanent=had["permanent"], revoked_temporary=had["temporary"])
+    audit.record(
+        session,
+        actor,
+        "service_pin.credential_reset",
+        now,
+        line_number=line.number,
+        disabled_permanent=had["permanent"],
+        revoked_temporary=had["temporary"],
+    )
 
 
 # Line ids start at 1: an unknown customer number is checked against no row
@@ -202,8 +228,7 @@ def _ensure_row(session: Session, line_id: int) -> None:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
         insert(ServicePin)
-        .from_select(["line_id", "failures"],
-                     select(Line.id, literal(0)).where(Line.id == line_id))
+        .from_select(["line_id", "failures"], select(Line.id, literal(0)).where(Line.id == line_id))
         .on_conflict_do_nothing(index_elements=["line_id"])
     )
 
@@ -214,8 +239,10 @@ def _take_failure(session: Session, line_id: int, now: datetime) -> int | None:
     return session.execute(
         update(ServicePin)
         .where(ServicePin.line_id == line_id, ServicePin.failures < MAX_FAILURES)
-        .values(failures=failures,
-                locked_at=case((failures >= MAX_FAILURES, now), else_=ServicePin.locked_at))
+        .values(
+            failures=failures,
+            locked_at=case((failures >= MAX_FAILURES, now), else_=ServicePin.locked_at),
+        )
         .returning(ServicePin.failures),
         execution_options={"synchronize_session": False},
     ).scalar_one_or_none()
@@ -231,9 +258,14 @@ class _Hashes:
 def _hashes(session: Session, line_id: int, now: datetime) -> _Hashes | None:
     """The line's number and PIN hashes (an expired temporary PIN as none)."""
     row = session.execute(
-        select(Line.number, ServicePin.permanent_hash, ServicePin.temporary_hash,
-               ServicePin.temporary_expires_at)
-        .join(ServicePin, ServicePin.line_id == Line.id).where(Line.id == line_id)
+        select(
+            Line.number,
+            ServicePin.permanent_hash,
+            ServicePin.temporary_hash,
+            ServicePin.temporary_expires_at,
+        )
+        .join(ServicePin, ServicePin.line_id == Line.id)
+        .where(Line.id == line_id)
     ).first()
     if row is None:
         return None
@@ -265,8 +297,14 @@ def _forget_row(session: Session, line_id: int) -> None:
 
 
 def check_service_pin(
-    session: Session, hasher: Hasher, line: Line | int | None, pin: str, *,
-    from_own_line: bool, now: datetime, actor: str = "phone",
+    session: Session,
+    hasher: Hasher,
+    line: Line | int | None,
+    pin: str,
+    *,
+    from_own_line: bool,
+    now: datetime,
+    actor: str = "phone",
 ) -> PinCheck:
     """Check a PIN given for `line` (a Line, its id, or None for an unknown customer).
 
@@ -285,8 +323,7 @@ def check_service_pin(
     session.commit()
     hashes = _hashes(session, line_id, now)
     # Locked: no PIN is checked, but the check takes as long as a real one.
-    kind = _matching_kind(hasher, hashes if failures else None, pin,
-                          from_own_line=from_own_line)
+    kind = _matching_kind(hasher, hashes if failures else None, pin, from_own_line=from_own_line)
     _forget_row(session, line_id)
     if hashes is None:
         return PinCheck.WRONG
@@ -295,8 +332,9 @@ def check_service_pin(
     if kind is None:
         if failures < MAX_FAILURES:
             return PinCheck.WRONG
-        audit.record(session, actor, "service_pin.locked", now, line_number=hashes.number,
-                     failures=failures)
+        audit.record(
+            session, actor, "service_pin.locked", now, line_number=hashes.number, failures=failures
+        )
         return PinCheck.LOCKED
     # Compare-and-set: clear the count only if it is still the one this check took.
     session.execute(
@@ -312,14 +350,25 @@ def clear_pin_lock(session: Session, line: Line, *, actor: str, now: datetime) -
     """An adviser clears the failure count and the lock; the caller commits."""
     row = _row(session, line)
     session.refresh(row)
-    audit.record(session, actor, "service_pin.lock_cleared", now, line_number=line.number,
-                 failures=row.failures, was_locked=row.failures >= MAX_FAILURES)
+    audit.record(
+        session,
+        actor,
+        "service_pin.lock_cleared",
+        now,
+        line_number=line.number,
+        failures=row.failures,
+        was_locked=row.failures >= MAX_FAILURES,
+    )
     row.failures = 0
     row.locked_at = None
 
 
 def record_support_outcome(
-    session: Session, sid: str, line_id: int | None, caller: str, verified_by: str | None,
+    session: Session,
+    sid: str,
+    line_id: int | None,
+    caller: str,
+    verified_by: str | None,
     now: datetime,
 ) -> SupportCall:
     """Store (or update) a support call's outcome by CallSid; the caller commits."""
@@ -352,8 +401,10 @@ def name_customer(session: Session, call: Call, line_id: int | None) -> None:
     statements, so the step costs the same either way; the caller commits.
     """
     for table in (Call, SupportCall):
-        session.execute(update(table).where(table.sid == call.sid).values(line_id=line_id),
-                        execution_options={"synchronize_session": False})
+        session.execute(
+            update(table).where(table.sid == call.sid).values(line_id=line_id),
+            execution_options={"synchronize_session": False},
+        )
     set_committed_value(call, "line_id", line_id)
 
 

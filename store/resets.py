@@ -43,7 +43,13 @@ def reset_mailbox(
     mailbox.ask_code_on_fixed_line = True
     outbox.queue_reset_notice(session, line, now)
     return audit.record(
-        session, actor, "mailbox.reset", now,
-        line_number=line.number, reason=reason, override=verified is None,
-        was_locked=was_locked, verified_call=verified.sid if verified else None,
+        session,
+        actor,
+        "mailbox.reset",
+        now,
+        line_number=line.number,
+        reason=reason,
+        override=verified is None,
+        was_locked=was_locked,
+        verified_call=verified.sid if verified else None,
     )

@@ -63,23 +63,34 @@ def throttle_key(pepper: bytes, username: str) -> str:
 def take_attempt(session: Session, key: str, now: datetime) -> Attempt | None:
     """Count one more check for this username before it runs, committed; None if locked."""
     module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(module.insert(LoginThrottle)
-                    .values(key=key, failures=0, generation=0, updated_at=now, total_failures=0)
-                    .on_conflict_do_nothing(index_elements=["key"]))
+    session.execute(
+        module.insert(LoginThrottle)
+        .values(key=key, failures=0, generation=0, updated_at=now, total_failures=0)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
     row = LoginThrottle.key == key
     session.execute(
-        update(LoginThrottle).where(row, LoginThrottle.locked_until <= now)
+        update(LoginThrottle)
+        .where(row, LoginThrottle.locked_until <= now)
         .values(failures=0, locked_until=None, generation=LoginThrottle.generation + 1),
-        execution_options={"synchronize_session": False})
+        execution_options={"synchronize_session": False},
+    )
     failures = LoginThrottle.failures + 1
     taken = session.execute(
-        update(LoginThrottle).where(row, LoginThrottle.failures < MAX_FAILURES)
-        .values(failures=failures, generation=LoginThrottle.generation + 1, updated_at=now,
-                total_failures=LoginThrottle.total_failures + 1,
-                locked_until=case((failures >= MAX_FAILURES, now + LOCK_DURATION),
-                                  else_=LoginThrottle.locked_until))
+        update(LoginThrottle)
+        .where(row, LoginThrottle.failures < MAX_FAILURES)
+        .values(
+            failures=failures,
+            generation=LoginThrottle.generation + 1,
+            updated_at=now,
+            total_failures=LoginThrottle.total_failures + 1,
+            locked_until=case(
+                (failures >= MAX_FAILURES, now + LOCK_DURATION), else_=LoginThrottle.locked_until
+            ),
+        )
         .returning(LoginThrottle.failures, LoginThrottle.generation),
-        execution_options={"synchronize_session": False}).one_or_none()
+        execution_options={"synchronize_session": False},
+    ).one_or_none()
     session.commit()
     return Attempt(key, taken.failures, taken.generation) if taken else None
 
@@ -91,7 +102,8 @@ def _if_unchanged(session: Session, attempt: Attempt, **values: Any) -> bool:
         .where(LoginThrottle.key == attempt.key, LoginThrottle.generation == attempt.generation)
         .values(generation=LoginThrottle.generation + 1, **values)
         .returning(LoginThrottle.key),
-        execution_options={"synchronize_session": False}).one_or_none()
+        execution_options={"synchronize_session": False},
+    ).one_or_none()
     return done is not None
 
 
@@ -101,14 +113,24 @@ def give_back(session: Session, attempt: Attempt) -> bool:
     Only a lock that this very attempt set (it was the fifth) goes with it;
     a lock another request set has moved the generation and stays.
     """
-    return _if_unchanged(session, attempt, failures=LoginThrottle.failures - 1,
-                         total_failures=LoginThrottle.total_failures - 1, locked_until=None)
+    return _if_unchanged(
+        session,
+        attempt,
+        failures=LoginThrottle.failures - 1,
+        total_failures=LoginThrottle.total_failures - 1,
+        locked_until=None,
+    )
 
 
 def forgive(session: Session, attempt: Attempt) -> bool:
     """Both factors were right: the count starts again, if nothing happened since."""
-    return _if_unchanged(session, attempt, failures=0, locked_until=None,
-                         total_failures=LoginThrottle.total_failures - 1)
+    return _if_unchanged(
+        session,
+        attempt,
+        failures=0,
+        locked_until=None,
+        total_failures=LoginThrottle.total_failures - 1,
+    )
 
 
 def record_failure(
@@ -118,11 +140,13 @@ def record_failure(
     locked = attempt.failures >= MAX_FAILURES
     if username is not None:
         actor = f"adviser:{username}"
-        audit.record(session, actor, "console.login_failed", now, step=step,
-                     failures=attempt.failures)
+        audit.record(
+            session, actor, "console.login_failed", now, step=step, failures=attempt.failures
+        )
         if locked:
-            audit.record(session, actor, "console.login_locked", now,
-                         until=(now + LOCK_DURATION).isoformat())
+            audit.record(
+                session, actor, "console.login_locked", now, until=(now + LOCK_DURATION).isoformat()
+            )
     return locked
 
 
@@ -132,17 +156,26 @@ def purge_throttles(session: Session, pepper: bytes, now: datetime) -> int:
     The audit log is append-only, so failures of usernames that match no
     account are never audited one by one: this summary is their only entry.
     """
-    stale = ((LoginThrottle.updated_at < now - THROTTLE_RETENTION)
-             & ((LoginThrottle.locked_until.is_(None)) | (LoginThrottle.locked_until <= now)))
+    stale = (LoginThrottle.updated_at < now - THROTTLE_RETENTION) & (
+        (LoginThrottle.locked_until.is_(None)) | (LoginThrottle.locked_until <= now)
+    )
     known = [throttle_key(pepper, name) for name in session.scalars(select(Adviser.username))]
     made_up = stale & LoginThrottle.key.not_in(known)
-    names, tried = session.execute(select(func.count(), func.sum(LoginThrottle.total_failures))
-                                   .where(made_up)).one()
+    names, tried = session.execute(
+        select(func.count(), func.sum(LoginThrottle.total_failures)).where(made_up)
+    ).one()
     if names:
-        audit.record(session, "system:purge", "console.unknown_usernames", now,
-                     usernames=names, failures=int(tried or 0))
-    result = session.execute(delete(LoginThrottle).where(stale),
-                             execution_options={"synchronize_session": False})
+        audit.record(
+            session,
+            "system:purge",
+            "console.unknown_usernames",
+            now,
+            usernames=names,
+            failures=int(tried or 0),
+        )
+    result = session.execute(
+        delete(LoginThrottle).where(stale), execution_options={"synchronize_session": False}
+    )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -153,8 +186,15 @@ def _digest(token: str) -> str:
 def open_session(session: Session, adviser: Adviser, stage: str, now: datetime) -> str:
     """Start a console session at `stage`; returns the token for the cookie."""
     token = secrets.token_urlsafe(32)
-    session.add(ConsoleSession(token_hash=_digest(token), adviser_id=adviser.id, stage=stage,
-                               created_at=now, last_seen_at=now))
+    session.add(
+        ConsoleSession(
+            token_hash=_digest(token),
+            adviser_id=adviser.id,
+            stage=stage,
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
     session.flush()
     return token
 
@@ -168,9 +208,14 @@ def wait_for_second_factor(session: Session, adviser: Adviser, now: datetime) ->
     for _ in range(5):
         session.execute(
             update(ConsoleSession)
-            .where(ConsoleSession.adviser_id == adviser.id, ConsoleSession.stage == TOTP,
-                   ConsoleSession.ended_at.is_(None))
-            .values(ended_at=now), execution_options={"synchronize_session": False})
+            .where(
+                ConsoleSession.adviser_id == adviser.id,
+                ConsoleSession.stage == TOTP,
+                ConsoleSession.ended_at.is_(None),
+            )
+            .values(ended_at=now),
+            execution_options={"synchronize_session": False},
+        )
         try:
             with session.begin_nested():
                 return open_session(session, adviser, TOTP, now)
@@ -188,8 +233,11 @@ def advance(session: Session, current: ConsoleSession, stage: str, now: datetime
 def _expired(record: ConsoleSession, now: datetime, idle: timedelta) -> bool:
     if record.stage != ACTIVE:
         idle = min(idle, STAGE_TIMEOUT)
-    return (now - record.last_seen_at > idle or now - record.created_at > MAX_SESSION_AGE
-            or record.adviser.disabled_at is not None)
+    return (
+        now - record.last_seen_at > idle
+        or now - record.created_at > MAX_SESSION_AGE
+        or record.adviser.disabled_at is not None
+    )
 
 
 def resume(

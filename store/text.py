@@ -15,8 +15,9 @@ import unicodedata
 from email_validator import EmailNotValidError, validate_email
 
 MAX_EMAIL = 254  # RFC 5321's limit on a forward path
-BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                          "\u2066\u2067\u2068\u2069")
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 REPLACEMENT = "\ufffd"
 
 
@@ -31,11 +32,11 @@ def plain_text(value: str, name: str, *, max_length: int, min_length: int = 0) -
         if category == "Cs":
             raise InvalidText(f"{name} is not valid UTF-8 text")
         if category == "Cc" or char in BIDI_CONTROLS or char == REPLACEMENT:
-            raise InvalidText(f"{name} contains a control character "
-                              f"(U+{ord(char):04X}) or invalid UTF-8")
+            raise InvalidText(
+                f"{name} contains a control character (U+{ord(char):04X}) or invalid UTF-8"
+            )
     if not min_length <= len(value) <= max_length:
-        size = f"at most {max_length}" if min_length == 0 else \
-            f"{min_length} to {max_length}"
+        size = f"at most {max_length}" if min_length == 0 else f"{min_length} to {max_length}"
         raise InvalidText(f"{name} has {size} characters")
     return value
 

@@ -31,9 +31,12 @@ __all__ = ["PLATFORMS"]
 
 def platform_settings(platform: str) -> dict[str, Any]:
     """The settings that make the app serve `platform`, with its verification key."""
-    return {"IVR_PLATFORM": platform, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "IVR_PLATFORM_SIGNING_KEY": SIGNING_KEY if platform == "signalwire" else None,
-            "IVR_PLATFORM_PUBLIC_KEY": TELNYX_PUBLIC if platform == "telnyx" else None}
+    return {
+        "IVR_PLATFORM": platform,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "IVR_PLATFORM_SIGNING_KEY": SIGNING_KEY if platform == "signalwire" else None,
+        "IVR_PLATFORM_PUBLIC_KEY": TELNYX_PUBLIC if platform == "telnyx" else None,
+    }
 
 
 def phone_secret(platform: str) -> str:
@@ -148,8 +151,14 @@ def phone(app: Flask, platform_name: str) -> Callable[..., PhoneCall]:
     """Place a call: phone(HOME) dials the access number from the fixed line."""
 
     def place(caller: str = HOME, to: str = "/voice/access", **extra: str) -> PhoneCall:
-        call = PhoneCall(CheckedTransport(app), phone_secret(platform_name), caller=caller,
-                         called=to, extra=extra, platform=platform_name)
+        call = PhoneCall(
+            CheckedTransport(app),
+            phone_secret(platform_name),
+            caller=caller,
+            called=to,
+            extra=extra,
+            platform=platform_name,
+        )
         return call.dial(to)
 
     return place

@@ -29,8 +29,7 @@ def make_adviser(app: Flask, username: str = "ann", role: str = "adviser") -> Ac
     hasher = app.extensions["ivr.hasher"]
     now = app.config["IVR_CLOCK"]()
     with app.extensions["ivr.sessions"]() as session:
-        adviser, _ = advisers.create_adviser(session, hasher, username, role, actor="test",
-                                             now=now)
+        adviser, _ = advisers.create_adviser(session, hasher, username, role, actor="test", now=now)
         advisers.change_password(session, hasher, adviser, PASSWORD, now=now)
         secret = advisers.pending_totp_secret(adviser)
         adviser.totp_confirmed = True
@@ -58,12 +57,22 @@ def post_form(client: FlaskClient, page_url: str, action: str, data: dict[str, s
 def sign_in(client: FlaskClient, account: Account, clock: Clock) -> None:
     """Password then TOTP; the clock moves on a step so each code is fresh."""
     clock.advance(seconds=30)
-    answer = post_form(client, "/console/login", "/console/login",
-                       {"username": account.username, "password": account.password})
-    assert answer.status_code == 302 and answer.location.endswith("/console/login/code")
-    answer = post_form(client, "/console/login/code", "/console/login/code",
-                       {"code": totp_now(account.secret, clock)})
-    assert answer.status_code == 302 and answer.location.endswith("/console/"), answer.location
+    answer = post_form(
+        client,
+        "/console/login",
+        "/console/login",
+        {"username": account.username, "password": account.password},
+    )
+    assert answer.status_code == 302
+    assert answer.location.endswith("/console/login/code")
+    answer = post_form(
+        client,
+        "/console/login/code",
+        "/console/login/code",
+        {"code": totp_now(account.secret, clock)},
+    )
+    assert answer.status_code == 302, answer.location
+    assert answer.location.endswith("/console/"), answer.location
 
 
 def console_cookie(client: FlaskClient) -> str | None:

@@ -25,8 +25,8 @@ TEST_DATABASE_URL = os.environ.get("IVR_TEST_DATABASE_URL", "")
 ON_POSTGRESQL = TEST_DATABASE_URL.startswith("postgresql")
 
 requires_postgresql = pytest.mark.skipif(
-    not ON_POSTGRESQL, reason="needs IVR_TEST_DATABASE_URL=postgresql+psycopg://... "
-    "(scripts/test-postgres)"
+    not ON_POSTGRESQL,
+    reason="needs IVR_TEST_DATABASE_URL=postgresql+psycopg://... (scripts/test-postgres)",
 )
 
 
@@ -52,8 +52,9 @@ class Databases:
         if self.admin is None:
             url = self._sqlite_url(name)
             if migrated:
-                shutil.copyfile(self.directory / f"{self.template}.sqlite3",
-                                self.directory / f"{name}.sqlite3")
+                shutil.copyfile(
+                    self.directory / f"{self.template}.sqlite3", self.directory / f"{name}.sqlite3"
+                )
             return url
         template = f' TEMPLATE "{self.template}"' if migrated else ""
         self._execute(f'CREATE DATABASE "{name}"{template}')

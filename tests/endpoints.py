@@ -36,8 +36,9 @@ def make_wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(rate)
-        frames = (int(8000 * math.sin(2 * math.pi * 440 * n / rate))
-                  for n in range(int(seconds * rate)))
+        frames = (
+            int(8000 * math.sin(2 * math.pi * 440 * n / rate)) for n in range(int(seconds * rate))
+        )
         wav.writeframes(b"".join(struct.pack("<h", frame) for frame in frames))
     return out.getvalue()
 
@@ -68,35 +69,42 @@ class _PlatformHandler(_Handler):
         platform: Platform = self.server.platform
         found = RECORDING.search(self.path)
         if not self._authorised():
-            return self._answer(401, b'{"code": 20003}')
+            self._answer(401, b'{"code": 20003}')
+            return
         if not found or found.group(2) in platform.deleted:
-            return self._answer(404, b'{"code": 20404}')
+            self._answer(404, b'{"code": 20404}')
+            return
         with platform.lock:
             platform.fetches.append(found.group(2))
             failing = platform.fail_first > 0 or (
-                platform.fail_every > 0 and len(platform.fetches) % platform.fail_every == 0)
+                platform.fail_every > 0 and len(platform.fetches) % platform.fail_every == 0
+            )
             platform.fail_first -= 1 if platform.fail_first > 0 else 0
         if failing:
-            return self._answer(503, b'{"code": 20500}')
+            self._answer(503, b'{"code": 20500}')
+            return
         platform.before_serving.wait()
         self._answer(200, platform.wav, "audio/x-wav")
 
     def do_DELETE(self) -> None:  # noqa: N802
         found = RECORDING.search(self.path)
         if not self._authorised() or not found:
-            return self._answer(401)
+            self._answer(401)
+            return
         self.server.platform.deleted.append(found.group(2))
         self._answer(204)
 
     def do_POST(self) -> None:  # noqa: N802
         form = {k: v[0] for k, v in parse_qs(self._body().decode()).items()}
         if not self._authorised() or not MESSAGES.search(self.path):
-            return self._answer(401)
+            self._answer(401)
+            return
         platform: Platform = self.server.platform
         platform.texts.append(form)
         sid = f"SM{len(platform.texts):032d}"
-        self._answer(201, json.dumps({"sid": sid, "to": form.get("To"),
-                                      "status": "queued"}).encode())
+        self._answer(
+            201, json.dumps({"sid": sid, "to": form.get("To"), "status": "queued"}).encode()
+        )
 
 
 class Platform:
@@ -127,8 +135,9 @@ class _SwitchHandler(_Handler):
             switch.tries += 1
             refuse = switch.tries <= switch.fail_first
             if not refuse:
-                switch.posts.append((json.loads(body), self.headers.get("X-IVR-Signature", ""),
-                                     body))
+                switch.posts.append(
+                    (json.loads(body), self.headers.get("X-IVR-Signature", ""), body)
+                )
         self._answer(500 if refuse else 204)
 
 

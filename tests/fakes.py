@@ -20,20 +20,34 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-ACCOUNTS = {"twilio": "AC" + "2" * 32, "signalwire": "8c1e7f2a-0d3b-4a55-9e1f-6b2c3d4e5f60",
-            "telnyx": "cb6cfbbc-eb00-41af-a3f3-0d7b32009e4b"}
-TOKENS = {"twilio": "test-auth-token-0123456789abcdef", "signalwire": "PTsignalwire-api-token",
-          "telnyx": "KEYtelnyx-api-key"}
+ACCOUNTS = {
+    "twilio": "AC" + "2" * 32,
+    "signalwire": "8c1e7f2a-0d3b-4a55-9e1f-6b2c3d4e5f60",
+    "telnyx": "cb6cfbbc-eb00-41af-a3f3-0d7b32009e4b",
+}
+TOKENS = {
+    "twilio": "test-auth-token-0123456789abcdef",
+    "signalwire": "PTsignalwire-api-token",
+    "telnyx": "KEYtelnyx-api-key",
+}
 AUDIO = b"RIFF\x24\x00\x00\x00WAVEfmt "
 LAML = r"/2010-04-01/Accounts/(?P<account>[^/]+)/"
 SHAPES = {
-    "twilio": {"delete": re.compile(LAML + r"Recordings/(?P<sid>[^/]+)\.json$"),
-               "sms": re.compile(LAML + r"Messages\.json$")},
-    "signalwire": {"delete": re.compile("/api/laml" + LAML + r"Recordings/(?P<sid>[^/]+)\.json$"),
-                   "sms": re.compile("/api/laml" + LAML + r"Messages\.json$")},
-    "telnyx": {"delete": re.compile(r"/v2/texml/Accounts/(?P<account>[^/]+)/Recordings/"
-                                    r"(?P<sid>[0-9a-f-]{36})\.json$"),
-               "sms": re.compile(r"/v2/messages$")},
+    "twilio": {
+        "delete": re.compile(LAML + r"Recordings/(?P<sid>[^/]+)\.json$"),
+        "sms": re.compile(LAML + r"Messages\.json$"),
+    },
+    "signalwire": {
+        "delete": re.compile("/api/laml" + LAML + r"Recordings/(?P<sid>[^/]+)\.json$"),
+        "sms": re.compile("/api/laml" + LAML + r"Messages\.json$"),
+    },
+    "telnyx": {
+        "delete": re.compile(
+            r"/v2/texml/Accounts/(?P<account>[^/]+)/Recordings/"
+            r"(?P<sid>[0-9a-f-]{36})\.json$"
+        ),
+        "sms": re.compile(r"/v2/messages$"),
+    },
 }
 
 
@@ -53,16 +67,22 @@ class FakeApi:
     def deleted(self) -> list[str]:
         """SIDs of the recordings it was asked to delete, in the platform's form, in order."""
         pattern = SHAPES[self.platform]["delete"]
-        return [m.group("sid") for method, path, _, _ in self.requests
-                if method == "DELETE" and (m := pattern.search(path))]
+        return [
+            m.group("sid")
+            for method, path, _, _ in self.requests
+            if method == "DELETE" and (m := pattern.search(path))
+        ]
 
     def settings(self) -> dict[str, str]:
         """The app settings that point this platform's REST operations here."""
         account, token = ACCOUNTS[self.platform], TOKENS[self.platform]
         if self.platform == "twilio":
             return {"TWILIO_ACCOUNT_SID": account, "IVR_PLATFORM_API_URL": self.url}
-        return {"IVR_PLATFORM_ACCOUNT": account, "IVR_PLATFORM_API_TOKEN": token,
-                "IVR_PLATFORM_API_URL": self.url}
+        return {
+            "IVR_PLATFORM_ACCOUNT": account,
+            "IVR_PLATFORM_API_TOKEN": token,
+            "IVR_PLATFORM_API_URL": self.url,
+        }
 
     def authorised(self, headers: dict[str, str]) -> bool:
         given = headers.get("authorization", "")
@@ -71,8 +91,9 @@ class FakeApi:
         pair = f"{ACCOUNTS[self.platform]}:{TOKENS[self.platform]}".encode()
         return given == "Basic " + base64.b64encode(pair).decode()
 
-    def answer(self, method: str, path: str, headers: dict[str, str], body: bytes
-               ) -> tuple[int, str, bytes]:
+    def answer(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, str, bytes]:
         """(status, content type, body) for one request."""
         self.requests.append((method, path, headers, body))
         shape = SHAPES[self.platform]
@@ -98,8 +119,13 @@ class FakeApi:
         if self.platform == "telnyx":
             sent = json.loads(body)
             self.messages.append({"to": sent["to"], "from": sent["from"], "text": sent["text"]})
-            reply: dict[str, Any] = {"data": {"id": str(uuid.uuid4()), "to": [{"phone_number":
-                                     sent["to"]}], "text": sent["text"]}}
+            reply: dict[str, Any] = {
+                "data": {
+                    "id": str(uuid.uuid4()),
+                    "to": [{"phone_number": sent["to"]}],
+                    "text": sent["text"],
+                }
+            }
             return 200, "application/json", json.dumps(reply).encode()
         form = {name: values[0] for name, values in parse_qs(body.decode()).items()}
         self.messages.append({"to": form["To"], "from": form["From"], "text": form["Body"]})

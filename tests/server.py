@@ -25,8 +25,13 @@ def free_port() -> int:
 def environment(settings: Mapping[str, object]) -> dict[str, str]:
     """The process environment for the app's settings (strings only)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IVR_", "TWILIO_"))}
-    env.update({k: str(v) for k, v in settings.items()
-                if k.startswith(("IVR_", "TWILIO_")) and v is not None and not callable(v)})
+    env.update(
+        {
+            k: str(v)
+            for k, v in settings.items()
+            if k.startswith(("IVR_", "TWILIO_")) and v is not None and not callable(v)
+        }
+    )
     env.pop("IVR_DEVELOPMENT", None)
     return env
 
@@ -45,8 +50,12 @@ class Server:
 
 @contextmanager
 def gunicorn(
-    settings: Mapping[str, object], workers: int = 2, threads: int = 4,
-    log: Path | None = None, app: str = "wsgi:app", args: Sequence[str] = (),
+    settings: Mapping[str, object],
+    workers: int = 2,
+    threads: int = 4,
+    log: Path | None = None,
+    app: str = "wsgi:app",
+    args: Sequence[str] = (),
 ) -> Iterator[str]:
     """Serve `app` with these settings (any database URL); yields the base URL."""
     with serve(settings, workers, threads, log, app, args) as server:
@@ -55,8 +64,12 @@ def gunicorn(
 
 @contextmanager
 def serve(
-    settings: Mapping[str, object], workers: int | None = 2, threads: int | None = 4,
-    log: Path | None = None, app: str = "wsgi:app", args: Sequence[str] = (),
+    settings: Mapping[str, object],
+    workers: int | None = 2,
+    threads: int | None = 4,
+    log: Path | None = None,
+    app: str = "wsgi:app",
+    args: Sequence[str] = (),
 ) -> Iterator[Server]:
     """Serve `app` under gunicorn.conf.py (None: its default workers or threads).
 
@@ -71,8 +84,11 @@ def serve(
             env[name] = str(value)
     errors = open(log, "w+b") if log else tempfile.TemporaryFile()  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", *args, app], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=errors,
+        [sys.executable, "-m", "gunicorn", *args, app],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=errors,
     )
     try:
         deadline = time.monotonic() + 30

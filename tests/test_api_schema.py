@@ -34,12 +34,15 @@ def test_the_document_names_every_route_and_method(app):
     documented = {
         (f"{PREFIX}{path}", method.upper())
         for path, item in document()["paths"].items()
-        for method in item if method != "parameters"
+        for method in item
+        if method != "parameters"
     }
     served = {
         (rule.rule.replace("<number>", "{number}"), method)
-        for rule in app.url_map.iter_rules() if rule.rule.startswith(PREFIX)
-        for method in rule.methods or () if method not in ("HEAD", "OPTIONS")
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(PREFIX)
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
     }
     served.discard((f"{PREFIX}/openapi.json", "GET"))
     assert documented == served
@@ -49,12 +52,21 @@ def test_the_document_names_every_route_and_method(app):
 def served_api(databases):
     """One app on its own database, with a line and a key, for the generated requests."""
     url = databases.create()
-    app = create_app({"TESTING": True, "IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                      "IVR_SECRET_KEY": "k", "IVR_PIN_PEPPER": "p", "IVR_BCRYPT_ROUNDS": 4})
+    app = create_app(
+        {
+            "TESTING": True,
+            "IVR_DATABASE_URL": url,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "IVR_SECRET_KEY": "k",
+            "IVR_PIN_PEPPER": "p",
+            "IVR_BCRYPT_ROUNDS": 4,
+        }
+    )
     with app.extensions["ivr.sessions"]() as session:
         add_line(session, HOME, region="FR", language="en", customer_number="100200300")
-        key = create_api_key(session, b"p", "schemathesis", actor="test",
-                             now=app.config["IVR_CLOCK"]())
+        key = create_api_key(
+            session, b"p", "schemathesis", actor="test", now=app.config["IVR_CLOCK"]()
+        )
         session.commit()
     yield app, key
     app.extensions["ivr.engine"].dispose()
@@ -64,7 +76,8 @@ def served_api(databases):
 OPERATIONS = sorted(
     (path, method.upper())
     for path, item in document()["paths"].items()
-    for method in item if method != "parameters"
+    for method in item
+    if method != "parameters"
 )
 
 
@@ -74,20 +87,25 @@ def api_schema(served_api):
     return schemathesis.openapi.from_wsgi(f"{PREFIX}/openapi.json", app)
 
 
-@pytest.mark.parametrize("path, method", OPERATIONS)
+@pytest.mark.parametrize(("path", "method"), OPERATIONS)
 def test_the_api_keeps_to_its_document(api_schema, served_api, path, method):
     """Generated requests: never a 500, only documented statuses, bodies and types."""
     _, key = served_api
     operation = api_schema[path][method]
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=40, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def conforms(case: Any) -> None:
         case.call_and_validate(
             headers={"Authorization": f"Bearer {key}"},
-            checks=[not_a_server_error, status_code_conformance, content_type_conformance,
-                    response_schema_conformance],
+            checks=[
+                not_a_server_error,
+                status_code_conformance,
+                content_type_conformance,
+                response_schema_conformance,
+            ],
         )
 
     conforms()

@@ -32,7 +32,8 @@ def test_third_wrong_code_writes_the_lock_to_the_audit_log(app, session, make_li
     phone(HOME).press("1111#").press("2222#").press("3333#")
     entry = session.scalars(select(AuditEntry)).one()
     assert (entry.action, entry.line_number, entry.actor) == ("mailbox.locked", HOME, "phone")
-    assert "1111" not in str(entry.details) and "3333" not in str(entry.details)
+    assert "1111" not in str(entry.details)
+    assert "3333" not in str(entry.details)
 
 
 def test_reset_needs_a_reason_and_an_override_without_a_verified_call(app, session, make_line):
@@ -47,7 +48,8 @@ def test_reset_needs_a_reason_and_an_override_without_a_verified_call(app, sessi
     assert line.mailbox.code_hash is not None
     entry = reset_mailbox(session, line, actor="a", reason="locked out", override=True, now=now)
     session.commit()
-    assert entry.override is True and line.mailbox.code_hash is None
+    assert entry.override is True
+    assert line.mailbox.code_hash is None
 
 
 def test_reset_after_a_verified_support_call_needs_no_override(app, session, make_line):
@@ -56,13 +58,22 @@ def test_reset_after_a_verified_support_call_needs_no_override(app, session, mak
     now = app.config["IVR_CLOCK"]()
     line = session.scalars(select(Line)).one()
     line.mailbox.strikes, line.mailbox.locked_at = 3, now
-    session.add(SupportCall(sid="CA" + "9" * 32, line_id=line.id, caller=HOME,
-                            verified_by="permanent", verified_at=now - timedelta(minutes=90)))
+    session.add(
+        SupportCall(
+            sid="CA" + "9" * 32,
+            line_id=line.id,
+            caller=HOME,
+            verified_by="permanent",
+            verified_at=now - timedelta(minutes=90),
+        )
+    )
     session.commit()
-    entry = reset_mailbox(session, line, actor="adviser:ann", reason="customer locked out",
-                          override=False, now=now)
+    entry = reset_mailbox(
+        session, line, actor="adviser:ann", reason="customer locked out", override=False, now=now
+    )
     session.commit()
-    assert entry.override is False and entry.details["verified_call"] == "CA" + "9" * 32
+    assert entry.override is False
+    assert entry.details["verified_call"] == "CA" + "9" * 32
     assert (line.mailbox.code_hash, line.mailbox.strikes, line.mailbox.locked_at) == (None, 0, None)
     # Older than two hours no longer counts.
     later = now + timedelta(minutes=31)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -37,8 +38,14 @@ def platform(platform_api):
 
 def forwarded(app, seconds: int = 7, finish: str = "#", **extra: str) -> PhoneCall:
     """A call forwarded to the mailbox, waiting at the greeting."""
-    call = PhoneCall(Sent(app), AUTH_TOKEN, caller=MOBILE, called=HOME, extra=extra,
-                     recording=simulated_recording(seconds, finish=finish))
+    call = PhoneCall(
+        Sent(app),
+        AUTH_TOKEN,
+        caller=MOBILE,
+        called=HOME,
+        extra=extra,
+        recording=simulated_recording(seconds, finish=finish),
+    )
     return call.dial("/voice/deposit")
 
 
@@ -52,11 +59,14 @@ def sid_of(url_said: str) -> str:
 
 def recorded(call: PhoneCall) -> list[str]:
     """SIDs of the recordings made in this call, in order."""
-    return [form["RecordingSid"] for _url, form, _h in call_requests(call)
-            if "RecordingSid" in form and "RecordingStatus" not in form]
+    return [
+        form["RecordingSid"]
+        for _url, form, _h in call_requests(call)
+        if "RecordingSid" in form and "RecordingStatus" not in form
+    ]
 
 
-def call_requests(call: PhoneCall) -> list:
+def call_requests(call: PhoneCall) -> list[Any]:
     return call.transport.sent  # type: ignore[attr-defined]
 
 
@@ -65,7 +75,7 @@ class Sent(CheckedTransport):
 
     def __init__(self, app) -> None:
         super().__init__(app)
-        self.sent: list = []
+        self.sent: list[Any] = []
 
     def post(self, url, form, headers):
         self.sent.append((url, dict(form), headers))
@@ -74,8 +84,13 @@ class Sent(CheckedTransport):
 
 def reviewing(app, language_seconds: int = 7) -> PhoneCall:
     """A caller who hears the greeting out, speaks, presses `#`: at the review."""
-    call = PhoneCall(Sent(app), AUTH_TOKEN, caller=MOBILE, called=HOME,
-                     recording=simulated_recording(language_seconds))
+    call = PhoneCall(
+        Sent(app),
+        AUTH_TOKEN,
+        caller=MOBILE,
+        called=HOME,
+        recording=simulated_recording(language_seconds),
+    )
     call.dial("/voice/deposit").silence()
     return call
 
@@ -87,12 +102,20 @@ def test_every_greeting_takes_hash_and_zero_and_leads_to_the_beep():
     from menus.deposit_flow import DEPOSIT
     from menus.flow import Menu, Record, go
 
-    greetings_said = [DEPOSIT[go(t).to] for t in DEPOSIT["deposit"].targets()
-                      if isinstance(DEPOSIT[go(t).to], Menu)]
+    greetings_said = [
+        DEPOSIT[go(t).to]
+        for t in DEPOSIT["deposit"].targets()
+        if isinstance(DEPOSIT[go(t).to], Menu)
+    ]
     assert {node.name for node in greetings_said} == {
-        "greeting_away", "greeting_personal", "greeting_name", "greeting_standard"}
+        "greeting_away",
+        "greeting_personal",
+        "greeting_name",
+        "greeting_standard",
+    }
     for node in greetings_said:
-        assert isinstance(node, Menu) and node.silence is not None
+        assert isinstance(node, Menu)
+        assert node.silence is not None
         assert isinstance(DEPOSIT[go(node.silence).to], Record)
         assert set(node.keys) == {"#", "0"}
         assert isinstance(DEPOSIT[go(node.keys["#"]).to], Record)
@@ -103,19 +126,25 @@ def test_hash_during_the_greeting_skips_to_the_beep(app, make_line, language):
     make_line(language=language)
     call = forwarded(app)
     gather = call.documents[-1].find("Gather")
-    assert gather is not None and gather.get("finishOnKey") == "" and gather.get("timeout") == "1"
+    assert gather is not None
+    assert gather.get("finishOnKey") == ""
+    assert gather.get("timeout") == "1"
     call.press("#")
     assert call.said == [greeting(language), sentence(language, "review_options")]
     assert call.documents[-2].find("Record") is not None  # the beep came at once
 
 
-@pytest.mark.parametrize(("language", "operator", "noun", "address"), [
-    ("en", "+33145000000", "Number", "+33145000000"),
-    ("fr", "client:standard", "Client", "standard"),
-    ("de", "sip:accueil@pbx.example", "Sip", "sip:accueil@pbx.example"),
-])
-def test_zero_during_the_greeting_reaches_the_operator(app, session, make_line, language,
-                                                       operator, noun, address):
+@pytest.mark.parametrize(
+    ("language", "operator", "noun", "address"),
+    [
+        ("en", "+33145000000", "Number", "+33145000000"),
+        ("fr", "client:standard", "Client", "standard"),
+        ("de", "sip:accueil@pbx.example", "Sip", "sip:accueil@pbx.example"),
+    ],
+)
+def test_zero_during_the_greeting_reaches_the_operator(
+    app, session, make_line, language, operator, noun, address
+):
     app.config["IVR_OPERATOR_DIAL"] = operator
     make_line(language=language)
     call = forwarded(app).press("0")
@@ -123,7 +152,8 @@ def test_zero_during_the_greeting_reaches_the_operator(app, session, make_line, 
     dial = call.documents[-1].find("Dial")
     assert dial is not None
     [dialled] = list(dial)
-    assert dialled.tag == noun and "".join(dialled.itertext()).strip() == address
+    assert dialled.tag == noun
+    assert "".join(dialled.itertext()).strip() == address
     assert call.ended
     call.hang_up()
     assert stored(session) == []
@@ -134,8 +164,11 @@ def test_zero_without_an_operator_goes_on_to_the_message(app, session, make_line
     make_line(language=language)
     call = forwarded(app, finish="").press("0")
     assert call.dialled == []
-    assert call.said == [greeting(language), sentence(language, "message_recorded"),
-                         sentence(language, "goodbye")]
+    assert call.said == [
+        greeting(language),
+        sentence(language, "message_recorded"),
+        sentence(language, "goodbye"),
+    ]
     call.hang_up()
     assert len(stored(session)) == 1
 
@@ -143,8 +176,10 @@ def test_zero_without_an_operator_goes_on_to_the_message(app, session, make_line
 def test_operator_dial_is_checked_when_configured(settings):
     from ivr.config import ConfigError, parse_settings
 
-    assert parse_settings({"IVR_OPERATOR_DIAL": "sip:desk@pbx.example"})[
-        "IVR_OPERATOR_DIAL"] == "sip:desk@pbx.example"
+    assert (
+        parse_settings({"IVR_OPERATOR_DIAL": "sip:desk@pbx.example"})["IVR_OPERATOR_DIAL"]
+        == "sip:desk@pbx.example"
+    )
     with pytest.raises(ConfigError, match="IVR_OPERATOR_DIAL"):
         parse_settings({"IVR_OPERATOR_DIAL": "0145000000"})
 
@@ -164,21 +199,25 @@ def test_send_from_the_review(app, session, make_line, language):
     call = reviewing(app)
     assert call.said == [greeting(language), sentence(language, "review_options")]
     call.press("1")
-    assert call.said[-2:] == [sentence(language, "message_recorded"),
-                              sentence(language, "goodbye")] and call.ended
+    assert call.said[-2:] == [sentence(language, "message_recorded"), sentence(language, "goodbye")]
+    assert call.ended
     call.hang_up()
     [message] = stored(session)
-    assert message.recording_sid == recorded(call)[0] and not message.urgent
+    assert message.recording_sid == recorded(call)[0]
+    assert not message.urgent
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_listen_then_record_again_keeps_only_the_second(app, session, make_line, platform,
-                                                        language):
+def test_listen_then_record_again_keeps_only_the_second(
+    app, session, make_line, platform, language
+):
     make_line(language=language)
     call = reviewing(app).press("2")
     first = recorded(call)[0]
-    assert call.said[-2:] == [f"[recording {GREETING_URL.replace('REgreet', first)}]",
-                              sentence(language, "review_options")]
+    assert call.said[-2:] == [
+        f"[recording {GREETING_URL.replace('REgreet', first)}]",
+        sentence(language, "review_options"),
+    ]
     call.press("3")
     assert call.said[-2] == sentence(language, "record_again")
     assert call.last_said == sentence(language, "review_options")  # the new one, after `#`
@@ -192,9 +231,12 @@ def test_listen_then_record_again_keeps_only_the_second(app, session, make_line,
 def test_mark_urgent_and_send(app, session, make_line, language):
     make_line(language=language)
     call = reviewing(app).press("4")
-    assert call.said[-3:] == [sentence(language, "marked_urgent"),
-                              sentence(language, "message_recorded"),
-                              sentence(language, "goodbye")] and call.ended
+    assert call.said[-3:] == [
+        sentence(language, "marked_urgent"),
+        sentence(language, "message_recorded"),
+        sentence(language, "goodbye"),
+    ]
+    assert call.ended
     call.hang_up()
     [message] = stored(session)
     assert message.urgent
@@ -208,26 +250,27 @@ def test_hanging_up_at_the_review_sends_it_once(app, session, make_line):
     assert not message.urgent
 
 
-def test_choices_made_after_the_callback_arrived_still_apply(app, session, make_line,
-                                                             platform):
+def test_choices_made_after_the_callback_arrived_still_apply(app, session, make_line, platform):
     make_line()
     call = reviewing(app).deliver_recordings()  # stored while the caller reviews
     [early] = stored(session)
     call.press("4").hang_up()
     [message] = stored(session)
-    assert message.id == early.id and message.urgent
+    assert message.id == early.id
+    assert message.urgent
     again = reviewing(app).deliver_recordings()
     assert len(stored(session)) == 2
     again.press("3")
-    assert len(stored(session)) == 1 and platform.deleted == [recorded(again)[0]]
+    assert len(stored(session)) == 1
+    assert platform.deleted == [recorded(again)[0]]
     again.hang_up()
-    assert [m.recording_sid for m in stored(session)] == [early.recording_sid,
-                                                          recorded(again)[1]]
+    assert [m.recording_sid for m in stored(session)] == [early.recording_sid, recorded(again)[1]]
 
 
 @pytest.mark.parametrize("choice", ["4", "3"])
-def test_a_choice_racing_the_callback_is_applied_either_way(app, session, make_line, platform,
-                                                            choice):
+def test_a_choice_racing_the_callback_is_applied_either_way(
+    app, session, make_line, platform, choice
+):
     """The caller's key and the recording's callback at the same moment, many times."""
     make_line()
     for _round in range(6):
@@ -252,9 +295,11 @@ def test_a_choice_racing_the_callback_is_applied_either_way(app, session, make_l
         session.expire_all()
         message = session.scalars(select(Message).where(Message.recording_sid == sid)).first()
         if choice == "4":
-            assert message is not None and message.urgent
+            assert message is not None
+            assert message.urgent
         else:
-            assert message is None and sid in platform.deleted
+            assert message is None
+            assert sid in platform.deleted
         call.hang_up()
 
 
@@ -263,7 +308,8 @@ def test_a_choice_racing_the_callback_is_applied_either_way(app, session, make_l
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_recording_shorter_than_the_minimum_is_asked_again_and_not_stored(
-        app, session, make_line, platform, language):
+    app, session, make_line, platform, language
+):
     make_line(language=language)
     call = forwarded(app, seconds=1, finish="").silence()
     # Asked again three times, like silence at a menu, then the call ends.
@@ -271,7 +317,8 @@ def test_a_recording_shorter_than_the_minimum_is_asked_again_and_not_stored(
     assert call.said == [greeting(language), *[too_short] * 4, sentence(language, "goodbye")]
     call.hang_up()
     assert stored(session) == []
-    assert sorted(platform.deleted) == sorted(recorded(call)) and len(recorded(call)) == 4
+    assert sorted(platform.deleted) == sorted(recorded(call))
+    assert len(recorded(call)) == 4
 
 
 def test_a_short_first_try_then_a_real_message(app, session, make_line, platform):
@@ -280,11 +327,16 @@ def test_a_short_first_try_then_a_real_message(app, session, make_line, platform
     call = forwarded(app)
     call.recording = lambda call, verb: next(tries)(call, verb)
     call.silence()
-    assert call.said == [greeting("en"), sentence("en", "message_too_short"),
-                         sentence("en", "message_recorded"), sentence("en", "goodbye")]
+    assert call.said == [
+        greeting("en"),
+        sentence("en", "message_too_short"),
+        sentence("en", "message_recorded"),
+        sentence("en", "goodbye"),
+    ]
     call.hang_up()
     [message] = stored(session)
-    assert message.recording_sid == recorded(call)[1] and message.duration == 6
+    assert message.recording_sid == recorded(call)[1]
+    assert message.duration == 6
     assert platform.deleted == [recorded(call)[0]]
 
 
@@ -326,8 +378,11 @@ def test_the_recorded_name_replaces_the_digits(app, session, make_line, language
     greetings.set_name(_mailbox(session), Recording("REname", NAME_URL, 0))
     session.commit()
     call = forwarded(app)
-    assert call.said == [sentence(language, "greeting_name_before"), f"[recording {NAME_URL}]",
-                         sentence(language, "greeting_name_after")]
+    assert call.said == [
+        sentence(language, "greeting_name_before"),
+        f"[recording {NAME_URL}]",
+        sentence(language, "greeting_name_after"),
+    ]
     call.press("#")
     assert call.last_said == sentence(language, "review_options")
 
@@ -341,8 +396,7 @@ def test_a_personal_greeting_wins_over_the_name(app, session, make_line):
     assert forwarded(app).said == [f"[recording {GREETING_URL}]"]
 
 
-def test_the_away_greeting_replaces_the_others_until_it_expires(app, session, make_line,
-                                                                 clock):
+def test_the_away_greeting_replaces_the_others_until_it_expires(app, session, make_line, clock):
     make_line()
     box = _mailbox(session)
     set_greeting(box, Recording("REgreet", GREETING_URL, 0))

@@ -26,8 +26,12 @@ LOCKED = sentence("en", "locked")
 
 @pytest.fixture
 def settings(settings, clock):
-    settings.update(IVR_CLOCK=clock, IVR_CALLER_MAX_CODES=LIMIT,
-                    IVR_WITHHELD_MAX_CODES=WITHHELD_LIMIT, IVR_CALLER_WINDOW_SECONDS=3600)
+    settings.update(
+        IVR_CLOCK=clock,
+        IVR_CALLER_MAX_CODES=LIMIT,
+        IVR_WITHHELD_MAX_CODES=WITHHELD_LIMIT,
+        IVR_CALLER_WINDOW_SECONDS=3600,
+    )
     return settings
 
 
@@ -75,8 +79,9 @@ def metric(scope: str) -> float:
     return REGISTRY.get_sample_value("ivr_code_throttled_total", {"scope": scope}) or 0.0
 
 
-def test_a_number_past_its_limit_hears_the_lock_without_any_check(app, session, make_line,
-                                                                  phone, checks, clock):
+def test_a_number_past_its_limit_hears_the_lock_without_any_check(
+    app, session, make_line, phone, checks, clock
+):
     make_line()
     give_code(app, session)
     before = metric("caller")
@@ -84,19 +89,25 @@ def test_a_number_past_its_limit_hears_the_lock_without_any_check(app, session, 
     assert len(checks) == LIMIT
     for _ in range(2):  # even the right code, on a real line
         call = phone(MOBILE).press("0142685300#").press("4827#")
-        assert call.last_said == LOCKED and call.ended
-    assert len(checks) == LIMIT and strikes(session) == 0
+        assert call.last_said == LOCKED
+        assert call.ended
+    assert len(checks) == LIMIT
+    assert strikes(session) == 0
     [entry] = throttle_entries(session)  # once, not once per refused attempt
-    assert entry.details["withheld"] is False and MOBILE not in str(entry.details)
+    assert entry.details["withheld"] is False
+    assert MOBILE not in str(entry.details)
     assert metric("caller") == before + 2
     # Another number is not concerned; the number itself again after the window.
-    assert phone("+33699999999").press("0142685300#").press("4827#").last_said == \
-        sentence("en", "main_menu")
+    assert phone("+33699999999").press("0142685300#").press("4827#").last_said == sentence(
+        "en", "main_menu"
+    )
     clock.advance(3601)
-    assert phone(MOBILE).press("0142685300#").press("4827#").last_said == \
-        sentence("en", "main_menu")
+    assert phone(MOBILE).press("0142685300#").press("4827#").last_said == sentence(
+        "en", "main_menu"
+    )
     keys = session.scalars(select(CallerStrikes.key)).all()
-    assert keys and all(MOBILE not in key and "612345678" not in key for key in keys)
+    assert keys
+    assert all(MOBILE not in key and "612345678" not in key for key in keys)
 
 
 def test_right_codes_do_not_count_against_the_number(app, session, make_line, phone):
@@ -108,15 +119,18 @@ def test_right_codes_do_not_count_against_the_number(app, session, make_line, ph
         call.hang_up()
 
 
-@pytest.mark.parametrize("withheld", [["anonymous", "", "restricted", "+266696687",
-                                       "client:alice", "0612345678"]])
-def test_withheld_numbers_share_one_bucket_with_its_own_limit(app, session, phone, checks,
-                                                              withheld):
+@pytest.mark.parametrize(
+    "withheld", [["anonymous", "", "restricted", "+266696687", "client:alice", "0612345678"]]
+)
+def test_withheld_numbers_share_one_bucket_with_its_own_limit(
+    app, session, phone, checks, withheld
+):
     for attempt in range(WITHHELD_LIMIT):
         wrong_codes(phone, withheld[attempt % len(withheld)], 1)
     assert len(checks) == WITHHELD_LIMIT
     refused = phone("unknown").press("0145999999#").press("1111#")
-    assert refused.last_said == LOCKED and len(checks) == WITHHELD_LIMIT
+    assert refused.last_said == LOCKED
+    assert len(checks) == WITHHELD_LIMIT
     [entry] = throttle_entries(session)
     assert entry.details["withheld"] is True
     # A number of its own still has its own bucket.

@@ -12,34 +12,49 @@ from tests.conftest import HOME
 
 @pytest.mark.parametrize("typed", ["+33142685300", "01 42 68 53 00", "0033142685300"])
 def test_add_line_stores_e164(runner, session, typed):
-    result = runner.invoke(args=["ivr", "add-line", typed, "--language", "fr",
-                                 "--customer-number", "100200300", "--email", "a@example.com"])
+    result = runner.invoke(
+        args=[
+            "ivr",
+            "add-line",
+            typed,
+            "--language",
+            "fr",
+            "--customer-number",
+            "100200300",
+            "--email",
+            "a@example.com",
+        ]
+    )
     assert result.exit_code == 0, result.output
     line = session.scalars(select(Line)).one()
     assert (line.number, line.language, line.customer_number) == (HOME, "fr", "100200300")
-    assert line.mailbox.code_hash is None and line.mailbox.strikes == 0
+    assert line.mailbox.code_hash is None
+    assert line.mailbox.strikes == 0
 
 
 @pytest.mark.parametrize("typed", ["12", "hello", "+331", ""])
 def test_add_line_refuses_invalid_numbers(runner, session, typed):
     result = runner.invoke(args=["ivr", "add-line", typed])
     assert result.exit_code != 0
-    assert "not a" in result.output and "phone number" in result.output
+    assert "not a" in result.output
+    assert "phone number" in result.output
     assert session.scalars(select(Line)).all() == []
 
 
 def test_add_line_refuses_duplicates_unless_exist_ok(runner, session):
     assert runner.invoke(args=["ivr", "add-line", HOME]).exit_code == 0
     again = runner.invoke(args=["ivr", "add-line", "01 42 68 53 00"])
-    assert again.exit_code != 0 and "exists" in again.output
+    assert again.exit_code != 0
+    assert "exists" in again.output
     assert runner.invoke(args=["ivr", "add-line", HOME, "--exist-ok"]).exit_code == 0
     assert len(session.scalars(select(Line)).all()) == 1
 
 
 def test_console_phone_creates_a_code(runner, make_line):
     make_line()
-    result = runner.invoke(args=["ivr", "call", "--from", HOME, "--to", "access",
-                                 "--keys", "2 2 1 4827# 1"])
+    result = runner.invoke(
+        args=["ivr", "call", "--from", HOME, "--to", "access", "--keys", "2 2 1 4827# 1"]
+    )
     assert result.exit_code == 0, result.output
     lines = [line.strip() for line in result.output.splitlines()]
     readback = sentence("en", "code_readback", {"pending_code": "4827"})

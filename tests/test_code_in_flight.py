@@ -49,8 +49,7 @@ def _mailbox(sessions) -> Mailbox:
         return session.scalars(select(Mailbox).join(Line).where(Line.number == HOME)).one()
 
 
-def test_wrong_codes_that_lock_while_the_right_one_hashes_keep_the_lock(app, session,
-                                                                       make_line):
+def test_wrong_codes_that_lock_while_the_right_one_hashes_keep_the_lock(app, session, make_line):
     make_line()
     give_code(app, session)
     sessions, plain = app.extensions["ivr.sessions"], app.extensions["ivr.hasher"]
@@ -72,7 +71,8 @@ def test_wrong_codes_that_lock_while_the_right_one_hashes_keep_the_lock(app, ses
     assert seen == [codes.Check.WRONG, codes.Check.LOCKED]
     assert right is codes.Check.LOCKED  # the line locked while it was checked
     box = _mailbox(sessions)
-    assert box.strikes == codes.MAX_STRIKES and box.locked_at is not None
+    assert box.strikes == codes.MAX_STRIKES
+    assert box.locked_at is not None
     # Nothing more is checked: the right code too hears the lock, at once.
     again, line = _line(sessions)
     with again:
@@ -109,37 +109,49 @@ PEPPER = "in-flight-pepper"
 
 def test_over_gunicorn_a_right_code_in_flight_leaves_the_lock(databases):
     url = databases.create()
-    settings = {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "IVR_PIN_PEPPER": PEPPER, "IVR_SECRET_KEY": "k", "IVR_BCRYPT_ROUNDS": SLOW_ROUNDS}
+    settings = {
+        "IVR_DATABASE_URL": url,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "IVR_PIN_PEPPER": PEPPER,
+        "IVR_SECRET_KEY": "k",
+        "IVR_BCRYPT_ROUNDS": SLOW_ROUNDS,
+    }
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     try:
         with sessions() as session:
             line = add_line(session, HOME, region="FR", language="en")
-            codes.save_code(session, Hasher(PEPPER.encode(), SLOW_ROUNDS), line, "4827",
-                            line.created_at)
+            codes.save_code(
+                session, Hasher(PEPPER.encode(), SLOW_ROUNDS), line, "4827", line.created_at
+            )
             session.commit()
         with gunicorn(settings, workers=2, threads=4) as base:
-            owner, *attackers = [_remote(base, f"+3360000000{i}").press("0142685300#")
-                                 for i in range(3)]
+            owner, *attackers = [
+                _remote(base, f"+3360000000{i}").press("0142685300#") for i in range(3)
+            ]
             threads = [threading.Thread(target=owner.press, args=("4827#",))]
             threads[0].start()
             time.sleep(0.03)  # the owner's strike is taken; its bcrypt runs
-            threads += [threading.Thread(target=call.press, args=(digits,))
-                        for call, digits in zip(attackers, ("1111#", "2222#"), strict=True)]
+            threads += [
+                threading.Thread(target=call.press, args=(digits,))
+                for call, digits in zip(attackers, ("1111#", "2222#"), strict=True)
+            ]
             for thread in threads[1:]:
                 thread.start()
             for thread in threads:
                 thread.join(timeout=60)
             box = _mailbox(sessions)
-            assert box.strikes == codes.MAX_STRIKES and box.locked_at is not None
+            assert box.strikes == codes.MAX_STRIKES
+            assert box.locked_at is not None
             later = _remote(base, "+33600000009").press("0142685300#")
-            assert later.last_said == sentence("en", "locked") and later.ended
+            assert later.last_said == sentence("en", "locked")
+            assert later.ended
     finally:
         engine.dispose()
         databases.drop(url)
 
 
 def _remote(base: str, caller: str) -> PhoneCall:
-    return PhoneCall(HttpTransport(base), AUTH_TOKEN, caller=caller,
-                     called="/voice/access").dial("/voice/access")
+    return PhoneCall(HttpTransport(base), AUTH_TOKEN, caller=caller, called="/voice/access").dial(
+        "/voice/access"
+    )

@@ -9,8 +9,14 @@ from ivr.config import ConfigError, from_environment, parse_settings
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    for name in ("IVR_PIN_PEPPER", "IVR_SECRET_KEY", "TWILIO_AUTH_TOKEN", "IVR_BCRYPT_ROUNDS",
-                 "IVR_DATABASE_URL", "IVR_TRUST_CALLER_ID"):
+    for name in (
+        "IVR_PIN_PEPPER",
+        "IVR_SECRET_KEY",
+        "TWILIO_AUTH_TOKEN",
+        "IVR_BCRYPT_ROUNDS",
+        "IVR_DATABASE_URL",
+        "IVR_TRUST_CALLER_ID",
+    ):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -22,7 +28,8 @@ def test_secrets_are_required_outside_development(clean_env, tmp_path):
 
 def test_development_secrets_never_override_the_environment(clean_env, tmp_path):
     (tmp_path / "development.env").write_text(
-        "IVR_PIN_PEPPER=dev-pepper\nIVR_SECRET_KEY=dev-key\nTWILIO_AUTH_TOKEN=dev-token\n")
+        "IVR_PIN_PEPPER=dev-pepper\nIVR_SECRET_KEY=dev-key\nTWILIO_AUTH_TOKEN=dev-token\n"
+    )
     clean_env.setenv("IVR_PIN_PEPPER", "real-pepper")
     settings = from_environment(tmp_path)
     assert settings["IVR_PIN_PEPPER"] == "real-pepper"
@@ -41,10 +48,16 @@ def test_defaults_and_types(clean_env):
     assert settings["IVR_TEMP_PIN_SECONDS"] == 7200
 
 
-@pytest.mark.parametrize("name,value", [
-    ("IVR_BCRYPT_ROUNDS", "2"), ("IVR_BCRYPT_ROUNDS", "many"), ("IVR_DEFAULT_LANGUAGE", "es"),
-    ("IVR_TRUST_CALLER_ID", "never"), ("IVR_LOCKOUT_SECONDS", "-1"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("IVR_BCRYPT_ROUNDS", "2"),
+        ("IVR_BCRYPT_ROUNDS", "many"),
+        ("IVR_DEFAULT_LANGUAGE", "es"),
+        ("IVR_TRUST_CALLER_ID", "never"),
+        ("IVR_LOCKOUT_SECONDS", "-1"),
+    ],
+)
 def test_bad_values_are_named(name, value):
     with pytest.raises(ConfigError, match=name):
         parse_settings({name: value})

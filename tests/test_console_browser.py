@@ -32,8 +32,14 @@ from tests.conftest import AUTH_TOKEN, HOME, MOBILE
 from tests.server import ROOT, environment, gunicorn
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 NEW_PASSWORD = "a long phrase for the console"
 
 if not Path(CHROMIUM).exists():
@@ -48,29 +54,61 @@ def _seed(url: str) -> None:
     """The demo line, a second line, and a few support calls for the lists."""
     engine = make_engine(url)
     with make_session_factory(engine)() as session:
-        line = add_line(session, HOME, region="FR", language="en", customer_number="100200300",
-                        email="subscriber@example.com")
+        line = add_line(
+            session,
+            HOME,
+            region="FR",
+            language="en",
+            customer_number="100200300",
+            email="subscriber@example.com",
+        )
         other = add_line(session, "+33145678901", region="FR", language="fr")
         now = utcnow()
         # Greetings and messages, for the line page (never their audio).
         recorded = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/"
         set_greeting(line.mailbox, Recording("REgreet", recorded + "REgreet", 0))
         greetings.set_name(line.mailbox, Recording("REname", recorded + "REname", 0))
-        session.add_all([
-            Message(line_id=line.id, caller=MOBILE, received_at=now - timedelta(hours=2),
-                    duration=12, recording_sid="REurgent", recording_url=recorded + "REurgent",
-                    heard=False, urgent=True),
-            Message(line_id=line.id, caller=None, received_at=now - timedelta(days=1),
-                    duration=30, recording_sid="REsaved", recording_url=recorded + "REsaved",
-                    heard=True),
-        ])
-        session.add_all([
-            SupportCall(sid="CA" + "1" * 32, line_id=other.id, caller="+33145678901",
-                        verified_by="permanent", verified_at=now - timedelta(minutes=41),
-                        started_at=now - timedelta(minutes=42)),
-            SupportCall(sid="CA" + "2" * 32, line_id=line.id, caller=MOBILE,
-                        started_at=now - timedelta(minutes=3)),
-        ])
+        session.add_all(
+            [
+                Message(
+                    line_id=line.id,
+                    caller=MOBILE,
+                    received_at=now - timedelta(hours=2),
+                    duration=12,
+                    recording_sid="REurgent",
+                    recording_url=recorded + "REurgent",
+                    heard=False,
+                    urgent=True,
+                ),
+                Message(
+                    line_id=line.id,
+                    caller=None,
+                    received_at=now - timedelta(days=1),
+                    duration=30,
+                    recording_sid="REsaved",
+                    recording_url=recorded + "REsaved",
+                    heard=True,
+                ),
+            ]
+        )
+        session.add_all(
+            [
+                SupportCall(
+                    sid="CA" + "1" * 32,
+                    line_id=other.id,
+                    caller="+33145678901",
+                    verified_by="permanent",
+                    verified_at=now - timedelta(minutes=41),
+                    started_at=now - timedelta(minutes=42),
+                ),
+                SupportCall(
+                    sid="CA" + "2" * 32,
+                    line_id=line.id,
+                    caller=MOBILE,
+                    started_at=now - timedelta(minutes=3),
+                ),
+            ]
+        )
         session.commit()
     engine.dispose()
 
@@ -80,9 +118,13 @@ def served(databases):
     """gunicorn on a migrated database, as in production (Secure cookies and all)."""
     url = databases.create()
     _seed(url)
-    settings = {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "IVR_PIN_PEPPER": "browser-pepper", "IVR_SECRET_KEY": "browser-key",
-                "IVR_BCRYPT_ROUNDS": 4}
+    settings = {
+        "IVR_DATABASE_URL": url,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "IVR_PIN_PEPPER": "browser-pepper",
+        "IVR_SECRET_KEY": "browser-key",
+        "IVR_BCRYPT_ROUNDS": 4,
+    }
     with gunicorn(settings, workers=1, threads=4) as base:
         yield base, settings
     databases.drop(url)
@@ -91,8 +133,9 @@ def served(databases):
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -102,13 +145,20 @@ def shots(tmp_path):
     """Where screenshots go: $CONSOLE_SCREENSHOTS, or the test's temporary folder."""
     folder = Path(os.environ.get("CONSOLE_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
-    return lambda page, name: page.screenshot(path=str(folder / f"console-{name}.png"),
-                                              full_page=True)
+    return lambda page, name: page.screenshot(
+        path=str(folder / f"console-{name}.png"), full_page=True
+    )
 
 
 def flask_cli(settings, *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT,
-                            env=environment(settings), capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", *args],
+        cwd=ROOT,
+        env=environment(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -131,8 +181,9 @@ def _supervisor(settings) -> str:
     engine = make_engine(settings["IVR_DATABASE_URL"])
     hasher = Hasher(settings["IVR_PIN_PEPPER"].encode(), settings["IVR_BCRYPT_ROUNDS"])
     with make_session_factory(engine)() as session:
-        sue, _ = advisers.create_adviser(session, hasher, "sue", "supervisor", actor="test",
-                                         now=utcnow())
+        sue, _ = advisers.create_adviser(
+            session, hasher, "sue", "supervisor", actor="test", now=utcnow()
+        )
         advisers.change_password(session, hasher, sue, NEW_PASSWORD, now=utcnow())
         secret = advisers.pending_totp_secret(sue)
         sue.totp_confirmed = True
@@ -198,7 +249,8 @@ def test_adviser_resets_a_locked_mailbox_by_keyboard(served, browser, shots):
 
     expect(page.get_by_role("heading", name="Find a line")).to_be_visible()
     cookie = next(c for c in context.cookies() if c["name"] == "ivr_console")
-    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert cookie["httpOnly"]
+    assert cookie["sameSite"] == "Strict"
     # Secure, as in production; unless ./dev serve left development secrets here,
     # which make every server started from this checkout a development one.
     assert cookie["secure"] or (ROOT / "instance" / "development.env").exists()

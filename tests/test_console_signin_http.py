@@ -36,17 +36,22 @@ NAMES = ("pat", "rex", "sam", "tia")
 def served(databases):
     """gunicorn on a migrated database holding enrolled advisers; their TOTP secrets."""
     url = databases.create()
-    settings = {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "IVR_PIN_PEPPER": PEPPER, "IVR_SECRET_KEY": "console-http-key",
-                "IVR_BCRYPT_ROUNDS": ROUNDS}
+    settings = {
+        "IVR_DATABASE_URL": url,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "IVR_PIN_PEPPER": PEPPER,
+        "IVR_SECRET_KEY": "console-http-key",
+        "IVR_BCRYPT_ROUNDS": ROUNDS,
+    }
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     hasher, secrets = Hasher(PEPPER.encode(), ROUNDS), {}
     with sessions() as session:
         moment = datetime.now(UTC)
         for name in NAMES:
-            adviser, _ = advisers.create_adviser(session, hasher, name, "adviser", actor="test",
-                                                 now=moment)
+            adviser, _ = advisers.create_adviser(
+                session, hasher, name, "adviser", actor="test", now=moment
+            )
             advisers.change_password(session, hasher, adviser, PASSWORD, now=moment)
             secrets[name] = advisers.pending_totp_secret(adviser)
             adviser.totp_confirmed = True
@@ -75,16 +80,23 @@ class Browser:
         return answer
 
     def open(self, path: str) -> requests.Response:
-        answer = self._keep(requests.get(self.base + path, cookies=self.cookies,
-                                         allow_redirects=False, timeout=30))
+        answer = self._keep(
+            requests.get(self.base + path, cookies=self.cookies, allow_redirects=False, timeout=30)
+        )
         found = CSRF.search(answer.text)
         self.token = found.group(1) if found else self.token
         return answer
 
     def post(self, path: str, **fields: str) -> requests.Response:
-        return self._keep(requests.post(self.base + path, cookies=self.cookies,
-                                        data={"csrf_token": self.token, **fields},
-                                        allow_redirects=False, timeout=30))
+        return self._keep(
+            requests.post(
+                self.base + path,
+                cookies=self.cookies,
+                data={"csrf_token": self.token, **fields},
+                allow_redirects=False,
+                timeout=30,
+            )
+        )
 
     def twin(self) -> Browser:
         """Another client holding this browser's cookie (an attacker who copied it)."""
@@ -97,7 +109,8 @@ def password_sign_in(base: str, username: str, password: str = PASSWORD) -> Brow
     browser = Browser(base)
     browser.open("/console/login")
     answer = browser.post("/console/login", username=username, password=password)
-    assert answer.status_code == 302 and answer.headers["Location"].endswith("/login/code")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith("/login/code")
     browser.open("/console/login/code")
     return browser
 
@@ -130,25 +143,33 @@ def wrong_code(secret: str) -> str:
     """A six-digit code that no step near now accepts."""
     totp, now = pyotp.TOTP(secret), datetime.now(UTC).timestamp()
     near = {totp.at(now + drift) for drift in range(-90, 91, 30)}
-    return next(code for code in (f"{n:06d}" for n in range(0, 999999, 111111))
-                if code not in near)
+    return next(code for code in (f"{n:06d}" for n in range(0, 999999, 111111)) if code not in near)
 
 
 def failures(sessions: Any, username: str, step: str) -> int:
     """How many failed checks the audit log holds for this adviser at this step."""
     with sessions() as session:
-        entries = session.scalars(select(AuditEntry).where(
-            AuditEntry.actor == f"adviser:{username}",
-            AuditEntry.action == "console.login_failed")).all()
+        entries = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.actor == f"adviser:{username}",
+                AuditEntry.action == "console.login_failed",
+            )
+        ).all()
         return sum(entry.details.get("step") == step for entry in entries)
 
 
 def waiting(sessions: Any, username: str) -> int:
     with sessions() as session:
         return session.scalar(
-            select(func.count()).select_from(ConsoleSession).join(Adviser).where(
-                Adviser.username == username, ConsoleSession.stage == signin.TOTP,
-                ConsoleSession.ended_at.is_(None)))
+            select(func.count())
+            .select_from(ConsoleSession)
+            .join(Adviser)
+            .where(
+                Adviser.username == username,
+                ConsoleSession.stage == signin.TOTP,
+                ConsoleSession.ended_at.is_(None),
+            )
+        )
 
 
 def signed_in(answer: requests.Response) -> bool:
@@ -160,9 +181,12 @@ def test_parallel_wrong_passwords_check_at_most_five(served):
     browsers = [Browser(base) for _ in range(24)]
     for browser in browsers:
         browser.open("/console/login")
-    answers = at_once(lambda pair: pair[1].post("/console/login", username="pat",
-                                                password=f"wrong password {pair[0]}"),
-                      list(enumerate(browsers)))
+    answers = at_once(
+        lambda pair: pair[1].post(
+            "/console/login", username="pat", password=f"wrong password {pair[0]}"
+        ),
+        list(enumerate(browsers)),
+    )
     statuses = [answer.status_code for answer in answers]
     assert set(statuses) <= {401, 429}, statuses
     # 401: a password was checked and was wrong; 429: refused unchecked, locked.
@@ -178,8 +202,9 @@ def test_parallel_right_passwords_leave_one_sign_in_waiting(served):
     browsers = [Browser(base) for _ in range(8)]
     for browser in browsers:
         browser.open("/console/login")
-    answers = at_once(lambda browser: browser.post("/console/login", username="rex",
-                                                   password=PASSWORD), browsers)
+    answers = at_once(
+        lambda browser: browser.post("/console/login", username="rex", password=PASSWORD), browsers
+    )
     assert any(answer.status_code == 302 for answer in answers)
     assert waiting(sessions, "rex") == 1
 
@@ -192,11 +217,11 @@ def test_second_factor_is_throttled_on_every_session(served):
     assert waiting(sessions, "sam") == 1  # each password sign-in replaced the one before
     for browser in earlier:
         answer = browser.post("/console/login/code", code=wrong_code(secret))
-        assert answer.status_code == 302 and answer.headers["Location"].endswith("/login")
+        assert answer.status_code == 302
+        assert answer.headers["Location"].endswith("/login")
     assert failures(sessions, "sam", "totp") == 0  # none of those codes was checked
     copies = [last.twin() for _ in range(20)]
-    at_once(lambda browser: browser.post("/console/login/code", code=wrong_code(secret)),
-            copies)
+    at_once(lambda browser: browser.post("/console/login/code", code=wrong_code(secret)), copies)
     assert failures(sessions, "sam", "totp") <= signin.MAX_FAILURES
     # Locked: the right code is not checked on the waiting session, nor the right password.
     answer = last.post("/console/login/code", code=pyotp.TOTP(secret).now())
@@ -212,13 +237,15 @@ def test_one_totp_code_signs_in_once(served):
     last = password_sign_in(base, "tia")
     browsers = [*earlier, last, *(last.twin() for _ in range(5))]
     code = pyotp.TOTP(secrets["tia"]).now()
-    answers = at_once(lambda browser: browser.post("/console/login/code", code=code),
-                      browsers)
+    answers = at_once(lambda browser: browser.post("/console/login/code", code=code), browsers)
     assert sum(signed_in(answer) for answer in answers) == 1, [
-        (answer.status_code, answer.headers.get("Location")) for answer in answers]
+        (answer.status_code, answer.headers.get("Location")) for answer in answers
+    ]
     with sessions() as session:
         active = session.scalar(
-            select(func.count()).select_from(ConsoleSession).join(Adviser).where(
-                Adviser.username == "tia", ConsoleSession.stage == signin.ACTIVE))
+            select(func.count())
+            .select_from(ConsoleSession)
+            .join(Adviser)
+            .where(Adviser.username == "tia", ConsoleSession.stage == signin.ACTIVE)
+        )
     assert active == 1
-

@@ -18,11 +18,20 @@ def test_the_twenty_common_pins_are_weak(code):
     assert weakness(code, "+33142685300")
 
 
-@pytest.mark.parametrize("code,reason", [
-    ("0000", "repeated"), ("9999", "repeated"), ("1234", "sequence"), ("6789", "sequence"),
-    ("0123", "sequence"), ("4321", "sequence"), ("3210", "sequence"), ("9876", "sequence"),
-    ("5300", "line_number"),
-])
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("0000", "repeated"),
+        ("9999", "repeated"),
+        ("1234", "sequence"),
+        ("6789", "sequence"),
+        ("0123", "sequence"),
+        ("4321", "sequence"),
+        ("3210", "sequence"),
+        ("9876", "sequence"),
+        ("5300", "line_number"),
+    ],
+)
 def test_weak_codes_and_why(code, reason):
     assert weakness(code, "+33142685300") == reason
 
@@ -39,8 +48,17 @@ def test_longer_pins_follow_the_same_rules():
     assert weakness("482705", "+33142685300") is None
 
 
-@pytest.mark.parametrize("text,ok", [("4827", True), ("", False), ("٤٨٢٧", False),
-                                     ("４８２７", False), ("48 7", False), ("²", False)])
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("4827", True),
+        ("", False),
+        ("٤٨٢٧", False),
+        ("４８２７", False),
+        ("48 7", False),
+        ("²", False),
+    ],
+)
 def test_only_ascii_digits_count(text, ok):
     assert is_ascii_digits(text) is ok
 
@@ -57,7 +75,6 @@ def test_hashes_are_bound_to_line_purpose_and_pepper():
     assert stored.startswith("$2b$04$")
 
 
-
 def test_verifiers_check_on_low_priority_threads_in_arrival_order(monkeypatch):
     hasher = Hasher(b"pepper", 4, verifiers=1)
     stored = hasher.hash("mailbox-code", "+33142685300", "4827")
@@ -68,11 +85,16 @@ def test_verifiers_check_on_low_priority_threads_in_arrival_order(monkeypatch):
     def checkpw(password: bytes, hashed: bytes) -> bool:
         entered.set()
         gate.wait(5)  # hold the one verifier until every check is queued
-        seen.append((threading.current_thread().name,
-                     os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), password))
+        seen.append(
+            (
+                threading.current_thread().name,
+                os.getpriority(os.PRIO_PROCESS, threading.get_native_id()),
+                password,
+            )
+        )
         return real(password, hashed)
 
-    monkeypatch.setattr(credentials.bcrypt, "checkpw", checkpw)
+    monkeypatch.setattr(bcrypt, "checkpw", checkpw)
     codes = ["4827", "1111", "4827", "9051"]
     results: list[bool | None] = [None] * len(codes)
 

@@ -18,8 +18,14 @@ GREETING_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Record
 def leave_message(app, to=HOME, caller=MOBILE, seconds=7, finish="#", **extra) -> PhoneCall:
     """A caller forwarded to the mailbox who hears the greeting out, speaks for `seconds`
     and presses `finish` (`#`: the review follows; "": silence, the message is sent)."""
-    call = PhoneCall(CheckedTransport(app), AUTH_TOKEN, caller=caller, called=to, extra=extra,
-                     recording=simulated_recording(seconds, finish=finish))
+    call = PhoneCall(
+        CheckedTransport(app),
+        AUTH_TOKEN,
+        caller=caller,
+        called=to,
+        extra=extra,
+        recording=simulated_recording(seconds, finish=finish),
+    )
     call.dial("/voice/deposit")
     if call.waiting is not None:
         call.silence()  # the greeting said to its end: the beep
@@ -39,22 +45,22 @@ def record_of(call: PhoneCall):
 def test_standard_greeting_reads_the_line_in_national_form(app, session, make_line, language):
     make_line(language=language)
     call = leave_message(app, finish="")
-    assert call.said[0] == sentence(language, "standard_greeting",
-                                    {"mailbox_number": "0142685300"})
-    assert call.said[1:] == [sentence(language, "message_recorded"),
-                             sentence(language, "goodbye")]
+    assert call.said[0] == sentence(language, "standard_greeting", {"mailbox_number": "0142685300"})
+    assert call.said[1:] == [sentence(language, "message_recorded"), sentence(language, "goodbye")]
     record = record_of(call)
-    assert record.get("playBeep") == "true" and record.get("finishOnKey") == "#"
-    assert record.get("trim") == "trim-silence" and record.get("maxLength") == "180"
-    assert record.get("recordingStatusCallback").endswith(
-        f"/voice/recording/{_line_id(session)}")
+    assert record.get("playBeep") == "true"
+    assert record.get("finishOnKey") == "#"
+    assert record.get("trim") == "trim-silence"
+    assert record.get("maxLength") == "180"
+    assert record.get("recordingStatusCallback").endswith(f"/voice/recording/{_line_id(session)}")
 
 
 def test_english_standard_greeting_is_the_reference_sentence(app, make_line):
     make_line()
     assert leave_message(app, finish="").said[0] == (
         "You have reached the voicemail of 0, 1, 4, 2, 6, 8, 5, 3, 0, 0. "
-        "Please leave a message after the tone.")
+        "Please leave a message after the tone."
+    )
 
 
 def test_the_message_is_stored_from_the_callback_after_completed(app, session, make_line):
@@ -66,8 +72,8 @@ def test_the_message_is_stored_from_the_callback_after_completed(app, session, m
     call.deliver_recordings()  # the recording's callback arrives after the call ended
     [message] = stored(session)
     assert (message.caller, message.duration, message.heard) == (MOBILE, 12, False)
-    assert message.recording_sid.startswith("RE") and message.recording_url.endswith(
-        message.recording_sid)
+    assert message.recording_sid.startswith("RE")
+    assert message.recording_url.endswith(message.recording_sid)
     assert message.line_id == _line_id(session)
 
 
@@ -94,8 +100,11 @@ def test_an_empty_recording_stores_nothing(app, session, make_line):
 def test_silence_repeats_the_beep_then_goodbye(app, session, make_line):
     make_line()
     call = leave_message(app, seconds=0)
-    assert call.said == [sentence("en", "standard_greeting", {"mailbox_number": "0142685300"}),
-                         sentence("en", "goodbye")] and call.ended
+    assert call.said == [
+        sentence("en", "standard_greeting", {"mailbox_number": "0142685300"}),
+        sentence("en", "goodbye"),
+    ]
+    assert call.ended
     assert sum(d.find("Record") is not None for d in call.documents) == 4
     assert stored(session) == []
 
@@ -178,8 +187,22 @@ def make_line_in(app) -> None:
 
 def test_console_phone_leaves_a_message(runner, session, make_line):
     make_line()
-    result = runner.invoke(args=["ivr", "call", "--from", MOBILE, "--to", "deposit",
-                                 "--mailbox", "01 42 68 53 00", "--speak", "9", "--keys", "- 1"])
+    result = runner.invoke(
+        args=[
+            "ivr",
+            "call",
+            "--from",
+            MOBILE,
+            "--to",
+            "deposit",
+            "--mailbox",
+            "01 42 68 53 00",
+            "--speak",
+            "9",
+            "--keys",
+            "- 1",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert sentence("en", "message_recorded") in result.output
     [message] = stored(session)
@@ -189,19 +212,24 @@ def test_console_phone_leaves_a_message(runner, session, make_line):
 def test_console_phone_deposit_needs_a_mailbox(runner, session, make_line):
     make_line()
     result = runner.invoke(args=["ivr", "call", "--from", MOBILE, "--to", "deposit"])
-    assert result.exit_code != 0 and "--mailbox" in result.output
+    assert result.exit_code != 0
+    assert "--mailbox" in result.output
     assert stored(session) == []
 
 
 def test_time_zone_defaults_from_the_number(session, make_line, runner):
     assert make_line().time_zone == "Europe/Paris"
-    result = runner.invoke(args=["ivr", "add-line", "+493012345678", "--time-zone",
-                                 "America/New_York"])
+    result = runner.invoke(
+        args=["ivr", "add-line", "+493012345678", "--time-zone", "America/New_York"]
+    )
     assert result.exit_code == 0, result.output
-    assert session.scalar(select(Line.time_zone).where(Line.number == "+493012345678")) \
+    assert (
+        session.scalar(select(Line.time_zone).where(Line.number == "+493012345678"))
         == "America/New_York"
+    )
     bad = runner.invoke(args=["ivr", "add-line", "+493012345679", "--time-zone", "Mars/Base"])
-    assert bad.exit_code != 0 and "unknown time zone" in bad.output
+    assert bad.exit_code != 0
+    assert "unknown time zone" in bad.output
 
 
 def _line_id(session) -> int:
@@ -211,27 +239,42 @@ def _line_id(session) -> int:
 def test_deposit_and_recording_webhooks_check_the_signature(client, session, make_line):
     line = make_line()
     for path in ("/voice/deposit", f"/voice/recording/{line.id}"):
-        answer = client.post(path, data={"CallSid": "CA" + "1" * 32, "To": HOME,
-                                         "RecordingSid": "RE1", "RecordingUrl": "https://x/RE1",
-                                         "RecordingDuration": "5"})
+        answer = client.post(
+            path,
+            data={
+                "CallSid": "CA" + "1" * 32,
+                "To": HOME,
+                "RecordingSid": "RE1",
+                "RecordingUrl": "https://x/RE1",
+                "RecordingDuration": "5",
+            },
+        )
         assert answer.status_code == 403, path
     assert stored(session) == []
 
 
-@pytest.mark.parametrize("form", [
-    {},
-    {"RecordingSid": "RE1"},
-    {"RecordingSid": "RE1", "RecordingUrl": "https://x/RE1", "RecordingDuration": "five"},
-    {"RecordingSid": "RE-1;", "RecordingUrl": "https://x/RE1", "RecordingDuration": "5"},
-    {"RecordingSid": "RE1", "RecordingUrl": "https://x/" + "a" * 600, "RecordingDuration": "5"},
-    {"RecordingSid": "RE1", "RecordingUrl": "https://x/RE1", "RecordingDuration": "5",
-     "RecordingStatus": "failed"},
-])
+@pytest.mark.parametrize(
+    "form",
+    [
+        {},
+        {"RecordingSid": "RE1"},
+        {"RecordingSid": "RE1", "RecordingUrl": "https://x/RE1", "RecordingDuration": "five"},
+        {"RecordingSid": "RE-1;", "RecordingUrl": "https://x/RE1", "RecordingDuration": "5"},
+        {"RecordingSid": "RE1", "RecordingUrl": "https://x/" + "a" * 600, "RecordingDuration": "5"},
+        {
+            "RecordingSid": "RE1",
+            "RecordingUrl": "https://x/RE1",
+            "RecordingDuration": "5",
+            "RecordingStatus": "failed",
+        },
+    ],
+)
 def test_a_malformed_recording_callback_stores_nothing(app, session, make_line, form):
     make_line()
     call = leave_message(app)
     call.recording_callbacks.clear()
     call.hang_up()
     status, body = call.post(f"/voice/recording/{_line_id(session)}", form)
-    assert status == 200 and body.endswith("<Response/>")
+    assert status == 200
+    assert body.endswith("<Response/>")
     assert stored(session) == []

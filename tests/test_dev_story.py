@@ -27,9 +27,14 @@ def switch():
 
 @pytest.fixture
 def settings(settings, smtp, switch):  # noqa: F811
-    return {**settings, "IVR_DEVELOPMENT": True, "TWILIO_API_KEY": "SK" + "d" * 32,
-            "TWILIO_API_SECRET": "dev-secret", "IVR_SMTP_URL": smtp.url,
-            "IVR_MWI_URL": switch.url}
+    return {
+        **settings,
+        "IVR_DEVELOPMENT": True,
+        "TWILIO_API_KEY": "SK" + "d" * 32,
+        "TWILIO_API_SECRET": "dev-secret",
+        "IVR_SMTP_URL": smtp.url,
+        "IVR_MWI_URL": switch.url,
+    }
 
 
 @pytest.fixture
@@ -43,11 +48,26 @@ def served(app):
 
 
 def test_the_console_phone_message_is_copied_played_mailed_and_counted(
-        app, runner, session, make_line, phone, served, smtp, switch, tmp_path):  # noqa: F811
+    app, runner, session, make_line, phone, served, smtp, switch, tmp_path
+):  # noqa: F811
     make_line(email="subscriber@example.com")
     assert runner.invoke(args=["ivr", "notify", HOME, "email+audio"]).exit_code == 0
-    result = runner.invoke(args=["ivr", "call", "--from", MOBILE, "--to", "deposit",
-                                 "--mailbox", HOME, "--url", served, "--speak", "4"])
+    result = runner.invoke(
+        args=[
+            "ivr",
+            "call",
+            "--from",
+            MOBILE,
+            "--to",
+            "deposit",
+            "--mailbox",
+            HOME,
+            "--url",
+            served,
+            "--speak",
+            "4",
+        ]
+    )
     assert result.exit_code == 0, result.output
     message = session.scalars(select(Message)).one()
     assert message.recording_url.startswith(f"{served}/dev/platform/2010-04-01/Accounts/")

@@ -25,8 +25,9 @@ def test_one_root_and_every_target_exists(flow):
     assert flow.root in flow.nodes
     for name in flow.nodes:
         assert edges(flow, name) <= set(flow.nodes), name
-    assert flow.root not in {t for n in flow.nodes for t in edges(flow, n)} or \
-        isinstance(flow[flow.root], WAITING)
+    assert flow.root not in {t for n in flow.nodes for t in edges(flow, n)} or isinstance(
+        flow[flow.root], WAITING
+    )
 
 
 def test_every_node_is_reachable_from_the_root(flow):
@@ -50,7 +51,8 @@ def test_every_waiting_node_has_a_no_input_and_a_wrong_key_exit(flow):
             assert node.back in flow.nodes, node.name
             assert node.say, node.name
         if isinstance(node, Menu):
-            assert node.keys and all(k in "0123456789#" and len(k) == 1 for k in node.keys)
+            assert node.keys
+            assert all(k in "0123456789#" and len(k) == 1 for k in node.keys)
 
 
 def test_every_operation_and_destination_is_implemented(flow):

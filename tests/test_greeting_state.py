@@ -49,8 +49,10 @@ def test_the_api_line_state(app, client, session, make_line, runner, clock):
     auth = {"Authorization": f"Bearer {key}"}
     state = client.get("/api/v1/lines/%2B33142685300", headers=auth).get_json()["mailbox"]
     assert state["messages"] == {"new": 2, "saved": 1, "urgent": 1}
-    assert state["greetings"] == {"kinds_active": ["personal", "name", "away"],
-                                  "away_until": "2026-11-25T09:00:00+00:00"}
+    assert state["greetings"] == {
+        "kinds_active": ["personal", "name", "away"],
+        "away_until": "2026-11-25T09:00:00+00:00",
+    }
     clock.advance(days=2)  # the away greeting has expired
     state = client.get("/api/v1/lines/%2B33142685300", headers=auth).get_json()["mailbox"]
     assert state["greetings"] == {"kinds_active": ["personal", "name"], "away_until": None}
@@ -59,16 +61,19 @@ def test_the_api_line_state(app, client, session, make_line, runner, clock):
 def test_the_console_line_page(app, client, session, make_line, clock):
     make_line()
     sign_in(client, make_adviser(app), clock)
-    assert 'id="greetings">Standard<' in client.get(f"/console/lines/{HOME}").get_data(
-        as_text=True)
+    assert 'id="greetings">Standard<' in client.get(f"/console/lines/{HOME}").get_data(as_text=True)
     arrange(app, session, clock, name=False, away=False)
     page = client.get(f"/console/lines/{HOME}").get_data(as_text=True)
     assert 'id="messages">2 new (1 urgent), 1 saved<' in page
     assert 'id="greetings">Personal<' in page
-    greetings.set_away(session.scalars(select(Line)).one().mailbox,
-                       Recording("REaway", AWAY_URL, 0), clock.now + timedelta(days=2))
-    greetings.set_name(session.scalars(select(Line)).one().mailbox,
-                       Recording("REname", NAME_URL, 0))
+    greetings.set_away(
+        session.scalars(select(Line)).one().mailbox,
+        Recording("REaway", AWAY_URL, 0),
+        clock.now + timedelta(days=2),
+    )
+    greetings.set_name(
+        session.scalars(select(Line)).one().mailbox, Recording("REname", NAME_URL, 0)
+    )
     session.commit()
     page = client.get(f"/console/lines/{HOME}").get_data(as_text=True)
     assert 'id="greetings">Personal, Name, Away until 2026-11-25 09:00 UTC<' in page

@@ -22,8 +22,13 @@ from tests.server import ROOT, environment, gunicorn
 def served(databases, request):
     """One gunicorn (2 workers) per platform, on a migrated database with the demo line."""
     url = databases.create()
-    settings = http_settings(request.param, IVR_DATABASE_URL=url, IVR_PIN_PEPPER="http-pepper",
-                             IVR_SECRET_KEY="http-key", IVR_BCRYPT_ROUNDS=4)
+    settings = http_settings(
+        request.param,
+        IVR_DATABASE_URL=url,
+        IVR_PIN_PEPPER="http-pepper",
+        IVR_SECRET_KEY="http-key",
+        IVR_BCRYPT_ROUNDS=4,
+    )
     from store.db import make_engine, make_session_factory
 
     engine = make_engine(url)
@@ -50,8 +55,13 @@ def test_unsigned_and_forged_requests_are_refused(served):
 def caller(base: str, settings, number: str) -> PhoneCall:
     """A phone on the served app's platform, signing as it does."""
     platform = settings["IVR_PLATFORM"]
-    return PhoneCall(HttpTransport(base), phone_secret(platform), caller=number,
-                     called="access", platform=platform)
+    return PhoneCall(
+        HttpTransport(base),
+        phone_secret(platform),
+        caller=number,
+        called="access",
+        platform=platform,
+    )
 
 
 def test_a_remote_call_over_http(served):
@@ -69,14 +79,33 @@ def test_a_remote_call_over_http(served):
 def test_cli_phone_against_the_server(served):
     base, settings = served
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "ivr", "call", "--from", HOME, "--to", "access",
-         "--url", base, "--keys", "2 2 1 4827# 1"],
-        cwd=ROOT, env=environment(settings), capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "ivr",
+            "call",
+            "--from",
+            HOME,
+            "--to",
+            "access",
+            "--url",
+            base,
+            "--keys",
+            "2 2 1 4827# 1",
+        ],
+        cwd=ROOT,
+        env=environment(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     out = [line.strip() for line in result.stdout.splitlines()]
-    assert "You dialled 4, 8, 2, 7. If this code suits you, press 1. " \
-           "To dial another code, press 2." in out
+    assert (
+        "You dialled 4, 8, 2, 7. If this code suits you, press 1. "
+        "To dial another code, press 2." in out
+    )
     assert "Your request has been taken into account." in out
 
 
@@ -99,11 +128,11 @@ def test_a_menu_key_retried_concurrently_is_taken_once(served):
     assert call.last_said == sentence("en", "main_menu")
     url, form, headers = call.signed("/voice/step/1", {"Digits": "2"})
     with ThreadPoolExecutor(8) as pool:  # the first try and its retries, all at once
-        answers = list(pool.map(lambda _: HttpTransport(base).post(url, form, headers),
-                                range(8)))
+        answers = list(pool.map(lambda _: HttpTransport(base).post(url, form, headers), range(8)))
     assert {status for status, _ in answers} == {200}
     assert len({body for _, body in answers}) == 1
     assert sentence("en", "customise_menu") in answers[0][1]
     assert "/voice/step/2" in answers[0][1]
     status, after = call.post("/voice/step/2", {"Digits": "*"})
-    assert status == 200 and sentence("en", "main_menu") in after
+    assert status == 200
+    assert sentence("en", "main_menu") in after

@@ -31,9 +31,13 @@ SLACK_KB = 4 * 1024
 @pytest.fixture(scope="module")
 def server(databases) -> Iterator[Server]:
     url = databases.create()
-    settings = {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "IVR_PIN_PEPPER": "limits-pepper", "IVR_SECRET_KEY": "limits-key",
-                "IVR_BCRYPT_ROUNDS": 4}
+    settings = {
+        "IVR_DATABASE_URL": url,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "IVR_PIN_PEPPER": "limits-pepper",
+        "IVR_SECRET_KEY": "limits-key",
+        "IVR_BCRYPT_ROUNDS": 4,
+    }
     with serve(settings, workers=1, threads=2) as running:
         yield running
     databases.drop(url)
@@ -42,13 +46,22 @@ def server(databases) -> Iterator[Server]:
 def memory_kb(server: Server) -> tuple[int, int]:
     """The worker's resident memory now and at its peak (VmRSS, VmHWM), in kB."""
     [pid] = server.worker_pids()
-    status = dict(line.split(":", 1) for line in
-                  Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    status = dict(
+        line.split(":", 1)
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        if ":" in line
+    )
     return int(status["VmRSS"].split()[0]), int(status["VmHWM"].split()[0])
 
 
-def post(server: Server, path: str, size: int, *, chunked: bool,
-         content_type: str = "application/x-www-form-urlencoded") -> tuple[int, bytes]:
+def post(
+    server: Server,
+    path: str,
+    size: int,
+    *,
+    chunked: bool,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> tuple[int, bytes]:
     """POST `size` bytes to `path` (declared, or chunked without a length); status, body."""
     address = urlsplit(server.base)
     connection = http.client.HTTPConnection(address.netloc, timeout=30)
@@ -83,8 +96,9 @@ def warm_up(server: Server) -> None:
         post(server, path, 100, chunked=True)
 
 
-@pytest.mark.parametrize("path", ["/voice/access", "/support/incoming", "/console/login",
-                                  "/api/v1/lines"])
+@pytest.mark.parametrize(
+    "path", ["/voice/access", "/support/incoming", "/console/login", "/api/v1/lines"]
+)
 def test_a_50_mb_body_is_refused_without_the_worker_growing(server, path):
     warm_up(server)
     before, peak_before = memory_kb(server)
@@ -97,16 +111,24 @@ def test_a_50_mb_body_is_refused_without_the_worker_growing(server, path):
 
 
 def test_the_api_says_so_in_json(server):
-    status, body = post(server, "/api/v1/lines", 17 * 1024, chunked=True,
-                        content_type="application/json")
-    assert status == 413 and b'"error": "request_entity_too_large"' in body
+    status, body = post(
+        server, "/api/v1/lines", 17 * 1024, chunked=True, content_type="application/json"
+    )
+    assert status == 413
+    assert b'"error": "request_entity_too_large"' in body
 
 
-@pytest.mark.parametrize("path, limit", [
-    ("/voice/access", 16 * 1024), ("/voice/step/3", 16 * 1024),
-    ("/support/incoming", 16 * 1024), ("/console/login", 8 * 1024),
-    ("/api/v1/lines", 16 * 1024), ("/healthz", 1024),
-])
+@pytest.mark.parametrize(
+    ("path", "limit"),
+    [
+        ("/voice/access", 16 * 1024),
+        ("/voice/step/3", 16 * 1024),
+        ("/support/incoming", 16 * 1024),
+        ("/console/login", 8 * 1024),
+        ("/api/v1/lines", 16 * 1024),
+        ("/healthz", 1024),
+    ],
+)
 def test_each_area_has_its_limit(path, limit):
     assert limits.limit_for(path) == limit
 

@@ -22,8 +22,9 @@ RECEIVED = datetime(2026, 11, 20, 13, 5, tzinfo=UTC)
 def add_message(app, session, caller=MOBILE, sid="RE1", at=RECEIVED, heard=False) -> Message:
     line = session.scalars(select(Line).where(Line.number == HOME)).one()
     url = f"https://api.example/Recordings/{sid}"
-    store_message(session, line, Recording(sid, url, 10), caller=caller, received_at=at,
-                  max_messages=100)
+    store_message(
+        session, line, Recording(sid, url, 10), caller=caller, received_at=at, max_messages=100
+    )
     message = session.scalars(select(Message).where(Message.recording_sid == sid)).one()
     message.heard = heard
     session.commit()
@@ -50,11 +51,14 @@ def platform(platform_api) -> FakeApi:
     return platform_api
 
 
-@pytest.mark.parametrize(("new", "saved", "expected"), [
-    (2, 1, "You have 2 new messages and 1 saved message."),
-    (1, 0, "You have 1 new message and 0 saved messages."),
-    (0, 3, "You have 0 new messages and 3 saved messages."),
-])
+@pytest.mark.parametrize(
+    ("new", "saved", "expected"),
+    [
+        (2, 1, "You have 2 new messages and 1 saved message."),
+        (1, 0, "You have 1 new message and 0 saved messages."),
+        (0, 3, "You have 0 new messages and 3 saved messages."),
+    ],
+)
 def test_message_count_in_english(app, session, make_line, phone, new, saved, expected):
     make_line()
     for index in range(new + saved):
@@ -63,10 +67,13 @@ def test_message_count_in_english(app, session, make_line, phone, new, saved, ex
     assert call.said[1] == expected
 
 
-@pytest.mark.parametrize(("language", "expected"), [
-    ("fr", "Vous avez 1 nouveau message et 2 messages sauvegardés."),
-    ("de", "Sie haben 1 neue Nachricht und 2 gespeicherte Nachrichten."),
-])
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fr", "Vous avez 1 nouveau message et 2 messages sauvegardés."),
+        ("de", "Sie haben 1 neue Nachricht und 2 gespeicherte Nachrichten."),
+    ],
+)
 def test_message_count_in_french_and_german(app, session, make_line, phone, language, expected):
     make_line(language=language)
     for index in range(3):
@@ -74,16 +81,27 @@ def test_message_count_in_french_and_german(app, session, make_line, phone, lang
     assert phone(HOME).press("1").said[1] == expected
 
 
-@pytest.mark.parametrize(("language", "envelope"), [
-    ("en", "Message received on Friday, 20 November 2026 at 14:05, "
-           "from 0, 6, 1, 2, 3, 4, 5, 6, 7, 8."),
-    ("fr", "Message reçu le vendredi 20 novembre 2026 à 14:05, "
-           "du 0, 6, 1, 2, 3, 4, 5, 6, 7, 8."),
-    ("de", "Nachricht vom Freitag, 20. November 2026 um 14:05, "
-           "von 0, 6, 1, 2, 3, 4, 5, 6, 7, 8."),
-])
-def test_envelope_in_the_line_language_and_time_zone(app, session, make_line, phone,
-                                                      language, envelope):
+@pytest.mark.parametrize(
+    ("language", "envelope"),
+    [
+        (
+            "en",
+            "Message received on Friday, 20 November 2026 at 14:05, "
+            "from 0, 6, 1, 2, 3, 4, 5, 6, 7, 8.",
+        ),
+        (
+            "fr",
+            "Message reçu le vendredi 20 novembre 2026 à 14:05, du 0, 6, 1, 2, 3, 4, 5, 6, 7, 8.",
+        ),
+        (
+            "de",
+            "Nachricht vom Freitag, 20. November 2026 um 14:05, von 0, 6, 1, 2, 3, 4, 5, 6, 7, 8.",
+        ),
+    ],
+)
+def test_envelope_in_the_line_language_and_time_zone(
+    app, session, make_line, phone, language, envelope
+):
     make_line(language=language)
     add_message(app, session)
     call = phone(HOME).press("1")
@@ -101,8 +119,9 @@ def test_unknown_caller(app, session, make_line, phone, caller):
     make_line()
     add_message(app, session, caller=caller)
     said = phone(HOME).press("1").said[2]
-    assert said == ("Message received on Friday, 20 November 2026 at 14:05, "
-                    "from an unknown number.")
+    assert said == (
+        "Message received on Friday, 20 November 2026 at 14:05, from an unknown number."
+    )
 
 
 def test_a_caller_from_abroad_is_read_in_international_form(app, session, make_line, phone):
@@ -124,8 +143,11 @@ def test_replay_keep_delete_and_the_end(app, session, make_line, phone, platform
     call.press("2")
     assert call.said[-3:] == [play("REold"), *options()]
     call.press("3")
-    assert call.said[-3:] == [sentence("en", "message_deleted"),
-                              sentence("en", "no_more_messages"), sentence("en", "main_menu")]
+    assert call.said[-3:] == [
+        sentence("en", "message_deleted"),
+        sentence("en", "no_more_messages"),
+        sentence("en", "main_menu"),
+    ]
     assert [m.recording_sid for m in messages(session)] == ["REnew"]
     assert platform.deleted == ["REold"]
     assert phone(HOME).press("1").said[1] == "You have 0 new messages and 1 saved message."
@@ -134,12 +156,13 @@ def test_replay_keep_delete_and_the_end(app, session, make_line, phone, platform
 def test_no_messages(make_line, phone):
     make_line()
     call = phone(HOME).press("1")
-    assert call.said[1:] == ["You have 0 new messages and 0 saved messages.",
-                             sentence("en", "main_menu")]
+    assert call.said[1:] == [
+        "You have 0 new messages and 0 saved messages.",
+        sentence("en", "main_menu"),
+    ]
 
 
-def test_deleting_without_a_platform_account_keeps_the_call_going(app, session, make_line,
-                                                                  phone):
+def test_deleting_without_a_platform_account_keeps_the_call_going(app, session, make_line, phone):
     make_line()
     add_message(app, session)
     call = phone(HOME).press("1").press("3")
@@ -147,14 +170,16 @@ def test_deleting_without_a_platform_account_keeps_the_call_going(app, session, 
     assert messages(session) == []
 
 
-def test_a_platform_error_on_delete_does_not_break_the_call(app, session, make_line, phone,
-                                                            platform):
+def test_a_platform_error_on_delete_does_not_break_the_call(
+    app, session, make_line, phone, platform
+):
     platform.status = 500
     make_line()
     add_message(app, session)
     call = phone(HOME).press("1").press("3")
     assert call.said[-2] == sentence("en", "no_more_messages")
-    assert messages(session) == [] and platform.deleted == ["RE1"]
+    assert messages(session) == []
+    assert platform.deleted == ["RE1"]
 
 
 def test_listening_remotely(app, session, make_line, phone):
@@ -173,13 +198,16 @@ def mailbox(session) -> Mailbox:
 def test_record_hear_rerecord_and_keep_a_greeting(app, session, make_line, phone, platform):
     make_line()
     call = phone(HOME).press("2").press("1")
-    assert call.said[-2:] == [sentence("en", "greeting_menu"),
-                              sentence("en", "greeting_more_options")]
+    assert call.said[-2:] == [
+        sentence("en", "greeting_menu"),
+        sentence("en", "greeting_more_options"),
+    ]
     call.recording = simulated_recording(4)
     call.press("1")
     first = call.said[-2]
     assert call.said[-3] == sentence("en", "greeting_record")
-    assert first.startswith("[recording ") and call.last_said == sentence("en", "greeting_review")
+    assert first.startswith("[recording ")
+    assert call.last_said == sentence("en", "greeting_review")
     assert mailbox(session).greeting_url is None  # not until kept
     call.press("2")
     second = call.said[-2]

@@ -26,8 +26,10 @@ LOCKED = sentence("en", "locked")
 def settings(settings, clock, request):
     settings = {**settings, "IVR_CLOCK": clock}
     if "smtp" in request.fixturenames:
-        settings.update(IVR_SMTP_URL=request.getfixturevalue("smtp").url,
-                        IVR_MAIL_FROM="Voicemail <voicemail@operator.example>")
+        settings.update(
+            IVR_SMTP_URL=request.getfixturevalue("smtp").url,
+            IVR_MAIL_FROM="Voicemail <voicemail@operator.example>",
+        )
     return settings
 
 
@@ -45,23 +47,32 @@ def notices(session) -> list[OutboxMessage]:
 
 
 def test_a_lock_tells_the_owner_once_with_the_time_and_both_numbers(
-        app, session, make_line, phone, clock, runner, smtp):  # noqa: F811
+    app, session, make_line, phone, clock, runner, smtp
+):  # noqa: F811
     make_line(email="sub@example.com", language="fr", time_zone="Europe/Paris")
     give_code(app, session)
     lock_from_two_numbers(phone, clock)
     [queued] = notices(session)
-    assert queued.recipient == "sub@example.com" and queued.sent_at is not None
+    assert queued.recipient == "sub@example.com"
+    assert queued.sent_at is not None
     [(_, recipients, message)] = smtp.messages
     assert recipients == ["sub@example.com"]
     assert message["Subject"] == "Votre messagerie a été verrouillée"
     body = message.get_content()
-    assert MOBILE in body and OTHER in body and HOME in body
-    assert "23 nov. 2026" in body and "10:01" in body  # the lock, in Paris time
+    assert MOBILE in body
+    assert OTHER in body
+    assert HOME in body
+    assert "23 nov. 2026" in body
+    assert "10:01" in body
     assert "10:00" in body  # the first wrong code, in Paris time
-    assert "1111" not in body and "2222" not in body and "3333" not in body
+    assert "1111" not in body
+    assert "2222" not in body
+    assert "3333" not in body
     result = runner.invoke(args=["ivr", "send-mail"])
-    assert result.exit_code == 0 and "0 sent" in result.output
-    assert len(smtp.messages) == 1 and len(notices(session)) == 1
+    assert result.exit_code == 0
+    assert "0 sent" in result.output
+    assert len(smtp.messages) == 1
+    assert len(notices(session)) == 1
 
 
 def test_the_notice_speaks_the_lines_language(app, session, make_line, phone, clock):
@@ -71,7 +82,9 @@ def test_the_notice_speaks_the_lines_language(app, session, make_line, phone, cl
     [queued] = notices(session)
     assert queued.subject == "Ihre Mailbox wurde gesperrt"
     body = queued.body or ""
-    assert MOBILE in body and OTHER in body and "23.11.2026, 10:01" in body
+    assert MOBILE in body
+    assert OTHER in body
+    assert "23.11.2026, 10:01" in body
 
 
 def test_an_unknown_line_never_queues_anything(app, session, make_line, phone, clock):
@@ -85,20 +98,24 @@ def test_an_unknown_line_never_queues_anything(app, session, make_line, phone, c
     assert session.scalars(select(MailboxLock)).all() == []
 
 
-def test_a_right_third_code_reopens_and_sends_nothing(app, session, make_line, phone, clock,
-                                                      smtp):  # noqa: F811
+def test_a_right_third_code_reopens_and_sends_nothing(app, session, make_line, phone, clock, smtp):  # noqa: F811
     make_line(email="sub@example.com")
     give_code(app, session)
     phone(MOBILE).press("0142685300#").press("1111#").press("2222#").press("4827#")
     line = session.scalars(select(Line)).one()
-    assert line.mailbox.strikes == 0 and smtp.messages == [] and notices(session) == []
+    assert line.mailbox.strikes == 0
+    assert smtp.messages == []
+    assert notices(session) == []
     [lock] = session.scalars(select(MailboxLock)).all()  # closed while its code was hashed
-    assert lock.ended_by == "phone:right-code" and lock.ended_at is not None
-    assert lock.notice_id is None and session.scalars(select(OutboxMessage)).all() == []
+    assert lock.ended_by == "phone:right-code"
+    assert lock.ended_at is not None
+    assert lock.notice_id is None
+    assert session.scalars(select(OutboxMessage)).all() == []
 
 
 def test_a_worker_dying_in_bcrypt_still_records_and_tells(
-        app, session, make_line, phone, clock, runner, smtp, monkeypatch):  # noqa: F811
+    app, session, make_line, phone, clock, runner, smtp, monkeypatch
+):  # noqa: F811
     make_line(email="sub@example.com")
     give_code(app, session)
     call = phone(MOBILE).press("0142685300#").press("1111#").press("2222#")
@@ -117,15 +134,16 @@ def test_a_worker_dying_in_bcrypt_still_records_and_tells(
     assert [caller for _, caller in lock.strikes] == [MOBILE] * 3
     assert [e.action for e in session.scalars(select(AuditEntry))] == ["mailbox.locked"]
     [held] = notices(session)
-    assert held.sent_at is None and smtp.messages == []
+    assert held.sent_at is None
+    assert smtp.messages == []
     assert "0 sent" in runner.invoke(args=["ivr", "send-mail"]).output  # held a while
     clock.advance(seconds=locks.LOCK_NOTICE_HOLD_SECONDS + 1)
     assert "1 sent" in runner.invoke(args=["ivr", "send-mail"]).output
-    assert len(smtp.messages) == 1 and MOBILE in smtp.messages[0][2].get_content()
+    assert len(smtp.messages) == 1
+    assert MOBILE in smtp.messages[0][2].get_content()
 
 
-def test_the_console_shows_the_history_and_the_reset(app, client, session, make_line, phone,
-                                                     clock):
+def test_the_console_shows_the_history_and_the_reset(app, client, session, make_line, phone, clock):
     make_line()  # no e-mail on file: nothing sent, the history is still there
     give_code(app, session)
     lock_from_two_numbers(phone, clock)
@@ -133,11 +151,18 @@ def test_the_console_shows_the_history_and_the_reset(app, client, session, make_
     sign_in(client, make_adviser(app), clock)
     page = client.get(f"/console/lines/{HOME}").get_data(as_text=True)
     assert 'id="lock-history"' in page
-    assert "2026-11-23 09:01 UTC" in page and MOBILE in page and OTHER in page
-    assert "No e-mail on file" in page and "Not reset" in page
+    assert "2026-11-23 09:01 UTC" in page
+    assert MOBILE in page
+    assert OTHER in page
+    assert "No e-mail on file" in page
+    assert "Not reset" in page
     clock.advance(minutes=5)
-    answer = post_form(client, f"/console/lines/{HOME}", f"/console/lines/{HOME}/reset",
-                       {"reason": "customer locked out", "override": "y"})
+    answer = post_form(
+        client,
+        f"/console/lines/{HOME}",
+        f"/console/lines/{HOME}/reset",
+        {"reason": "customer locked out", "override": "y"},
+    )
     assert answer.status_code == 302
     page = client.get(f"/console/lines/{HOME}").get_data(as_text=True)
     assert "Reset 2026-11-23 09:06 UTC by adviser:ann" in page
@@ -185,12 +210,16 @@ def test_a_right_code_runs_no_more_statements(app, session, make_line):
     now = app.config["IVR_CLOCK"]()
     hasher = app.extensions["ivr.hasher"]
     with statements(app) as seen:
-        assert codes.check_code(session, hasher, line, "4827", now, 0, caller=MOBILE) \
+        assert (
+            codes.check_code(session, hasher, line, "4827", now, 0, caller=MOBILE)
             is codes.Check.RIGHT
+        )
     assert [s.split()[0] for s in seen] == ["UPDATE", "UPDATE"], seen
     with statements(app) as seen:
-        assert codes.check_code(session, hasher, line, "1111", now, 0, caller=MOBILE) \
+        assert (
+            codes.check_code(session, hasher, line, "1111", now, 0, caller=MOBILE)
             is codes.Check.WRONG
+        )
     assert [s.split()[0] for s in seen] == ["UPDATE"]
 
 
@@ -201,7 +230,9 @@ def test_a_lockout_that_ran_out_says_so(app, client, session, make_line, phone, 
     lock_from_two_numbers(phone, clock)
     sign_in(client, make_adviser(app), clock)
     page = client.get(f"/console/lines/{HOME}").get_data(as_text=True)
-    assert "Not reset" in page and "Lockout time over" not in page
+    assert "Not reset" in page
+    assert "Lockout time over" not in page
     clock.advance(seconds=601)
     page = client.get(f"/console/lines/{HOME}").get_data(as_text=True)
-    assert "Lockout time over" in page and "Not reset" not in page
+    assert "Lockout time over" in page
+    assert "Not reset" not in page

@@ -20,8 +20,11 @@ from tests.server import free_port
 def settings(settings, request):
     """IVR_SMTP_URL points at the test's SMTP server when the test uses `smtp`."""
     if "smtp" in request.fixturenames:
-        settings = {**settings, "IVR_SMTP_URL": request.getfixturevalue("smtp").url,
-                    "IVR_MAIL_FROM": "Voicemail <voicemail@operator.example>"}
+        settings = {
+            **settings,
+            "IVR_SMTP_URL": request.getfixturevalue("smtp").url,
+            "IVR_MAIL_FROM": "Voicemail <voicemail@operator.example>",
+        }
     return settings
 
 
@@ -29,8 +32,14 @@ def _reset(app, session, **line_fields):
     line = session.scalars(select(Line)).one()
     for name, value in line_fields.items():
         setattr(line, name, value)
-    reset_mailbox(session, line, actor="cli:ops", reason="locked out", override=True,
-                  now=app.config["IVR_CLOCK"]())
+    reset_mailbox(
+        session,
+        line,
+        actor="cli:ops",
+        reason="locked out",
+        override=True,
+        now=app.config["IVR_CLOCK"](),
+    )
 
 
 def test_reset_notice_goes_out_after_commit(app, session, make_line, smtp):
@@ -41,16 +50,19 @@ def test_reset_notice_goes_out_after_commit(app, session, make_line, smtp):
     [(sender, recipients, message)] = smtp.messages
     assert (sender, recipients) == ("voicemail@operator.example", ["sub@example.com"])
     assert message["Subject"] == "Votre code secret de messagerie a été réinitialisé"
-    assert HOME in message.get_content() and "ligne fixe" in message.get_content()
+    assert HOME in message.get_content()
+    assert "ligne fixe" in message.get_content()
     stored = session.scalars(select(OutboxMessage)).one()
     session.refresh(stored)
-    assert stored.sent_at is not None and stored.body is None
+    assert stored.sent_at is not None
+    assert stored.body is None
 
 
 def test_the_cli_reset_sends_the_notice_too(app, session, make_line, runner, smtp):
     make_line(email="sub@example.com")
-    result = runner.invoke(args=["ivr", "reset-mailbox", HOME, "--reason", "asked by phone",
-                                 "--override"])
+    result = runner.invoke(
+        args=["ivr", "reset-mailbox", HOME, "--reason", "asked by phone", "--override"]
+    )
     assert result.exit_code == 0, result.output
     [(_, recipients, message)] = smtp.messages
     assert recipients == ["sub@example.com"]
@@ -62,7 +74,8 @@ def test_a_rolled_back_reset_sends_nothing(app, session, make_line, smtp):
     _reset(app, session)
     session.rollback()
     session.commit()
-    assert smtp.messages == [] and session.scalars(select(OutboxMessage)).all() == []
+    assert smtp.messages == []
+    assert session.scalars(select(OutboxMessage)).all() == []
 
 
 def test_without_smtp_mail_waits_in_the_outbox(app, session, make_line, runner):
@@ -70,16 +83,19 @@ def test_without_smtp_mail_waits_in_the_outbox(app, session, make_line, runner):
     _reset(app, session)
     session.commit()
     waiting = session.scalars(select(OutboxMessage)).one()
-    assert waiting.sent_at is None and "reset the voicemail" in waiting.body
+    assert waiting.sent_at is None
+    assert "reset the voicemail" in waiting.body
     result = runner.invoke(args=["ivr", "send-mail"])
-    assert result.exit_code != 0 and "IVR_SMTP_URL is not set" in result.output
+    assert result.exit_code != 0
+    assert "IVR_SMTP_URL is not set" in result.output
 
 
 def test_no_address_on_file_no_mail(app, session, make_line, smtp):
     make_line()
     _reset(app, session)
     session.commit()
-    assert session.scalars(select(OutboxMessage)).all() == [] and smtp.messages == []
+    assert session.scalars(select(OutboxMessage)).all() == []
+    assert smtp.messages == []
 
 
 def test_send_mail_retries_what_could_not_be_sent(app, session, make_line, runner, smtp):
@@ -90,11 +106,14 @@ def test_send_mail_retries_what_could_not_be_sent(app, session, make_line, runne
     session.commit()
     failed = session.scalars(select(OutboxMessage)).one()
     session.refresh(failed)
-    assert failed.sent_at is None and failed.attempts == 1
-    assert "cannot reach" in failed.last_error and smtp.messages == []
+    assert failed.sent_at is None
+    assert failed.attempts == 1
+    assert "cannot reach" in failed.last_error
+    assert smtp.messages == []
     app.config["IVR_SMTP_URL"] = smtp.url
     result = runner.invoke(args=["ivr", "send-mail"])
-    assert result.exit_code == 0 and "1 sent" in result.output
+    assert result.exit_code == 0
+    assert "1 sent" in result.output
     assert [recipients for _, recipients, _ in smtp.messages] == [["sub@example.com"]]
 
 
@@ -112,7 +131,9 @@ def test_a_message_is_sent_by_one_transport_only(app, session, make_line, runner
         assert outbox.claim(other, theirs, now)  # another worker is sending it
         assert not outbox.claim(session, message, now)
         result = runner.invoke(args=["ivr", "send-mail"])
-        assert result.exit_code == 0 and "0 sent" in result.output and smtp.messages == []
+        assert result.exit_code == 0
+        assert "0 sent" in result.output
+        assert smtp.messages == []
 
 
 def test_an_expired_temporary_pin_is_never_sent(app, session, make_line, runner, smtp):
@@ -123,19 +144,26 @@ def test_an_expired_temporary_pin_is_never_sent(app, session, make_line, runner,
     session.info.pop(outbox.QUEUED)  # as if the transport had been down until now
     session.commit()
     result = runner.invoke(args=["ivr", "send-mail"])
-    assert result.exit_code == 0 and "1 expired" in result.output
+    assert result.exit_code == 0
+    assert "1 expired" in result.output
     assert smtp.messages == []
     stored = session.scalars(select(OutboxMessage)).one()
     session.refresh(stored)
-    assert stored.body is None and stored.sent_at is not None
+    assert stored.body is None
+    assert stored.sent_at is not None
 
 
-@pytest.mark.parametrize("url,expected", [
-    ("smtp://mail.example:2525", ("smtp", "mail.example", 2525, None, None)),
-    ("smtps://user:s3cr%40t@mail.example", ("smtps", "mail.example", 465, "user", "s3cr@t")),
-    ("smtp+starttls://u:s3cret@mail.example", ("smtp+starttls", "mail.example", 587, "u",
-                                               "s3cret")),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://mail.example:2525", ("smtp", "mail.example", 2525, None, None)),
+        ("smtps://user:s3cr%40t@mail.example", ("smtps", "mail.example", 465, "user", "s3cr@t")),
+        (
+            "smtp+starttls://u:s3cret@mail.example",
+            ("smtp+starttls", "mail.example", 587, "u", "s3cret"),
+        ),
+    ],
+)
 def test_smtp_urls(url, expected):
     server = parse_smtp_url(url)
     assert (server.scheme, server.host, server.port, server.username, server.password) == expected

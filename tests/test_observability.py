@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import requests
 from prometheus_client import REGISTRY
@@ -24,7 +25,7 @@ CODE = "7391"
 SID = "CA" + "ab" * 16
 
 
-def webhook_lines(caplog) -> list[dict]:
+def webhook_lines(caplog) -> list[dict[str, Any]]:
     formatter = JsonFormatter()
     return [json.loads(formatter.format(r)) for r in caplog.records if r.name.startswith("ivr")]
 
@@ -39,24 +40,33 @@ def test_one_json_line_per_webhook_and_never_a_code(app, make_line, caplog):
     home = PhoneCall(CheckedTransport(app), AUTH_TOKEN, caller=HOME, called="access", sid=SID)
     home.dial("/voice/access").press("2").press("2").press("1").press(f"{CODE}#").press("1")
     assert home.heard(sentence("en", "saved"))
-    away = PhoneCall(CheckedTransport(app), AUTH_TOKEN, caller=MOBILE, called="access",
-                     sid=SID.replace("ab", "cd"))
+    away = PhoneCall(
+        CheckedTransport(app),
+        AUTH_TOKEN,
+        caller=MOBILE,
+        called="access",
+        sid=SID.replace("ab", "cd"),
+    )
     away.dial("/voice/access").press("0142685300#").press("1111#").press(f"{CODE}#")
     lines = webhook_lines(caplog)
     webhooks = [line for line in lines if line["message"] == "webhook"]
     assert len(webhooks) == len(home.documents) + len(away.documents)
     first = webhooks[0]
     assert (first["call_sid"], first["step"], first["status"]) == (SID, "access", 200)
-    assert first["outcome"] == "main" and first["duration_ms"] >= 0
+    assert first["outcome"] == "main"
+    assert first["duration_ms"] >= 0
     check = [w for w in webhooks if (w.get("operations") or {}).get("check_code") == "wrong"]
-    assert len(check) == 1 and check[0]["step"] == "remote_login"
+    assert len(check) == 1
+    assert check[0]["step"] == "remote_login"
     for line in lines:
         text = json.dumps({k: v for k, v in line.items() if k not in ("time", "pid")})
-        assert CODE not in text and "1111" not in text
+        assert CODE not in text
+        assert "1111" not in text
 
 
-def test_metrics_count_steps_verifications_strikes_locks_and_resets(app, make_line, phone,
-                                                                    session, client):
+def test_metrics_count_steps_verifications_strikes_locks_and_resets(
+    app, make_line, phone, session, client
+):
     make_line()
     give_code(app, session, CODE)
     before = {
@@ -70,33 +80,52 @@ def test_metrics_count_steps_verifications_strikes_locks_and_resets(app, make_li
     phone(HOME).press(f"{CODE}#").press("2")
     phone(MOBILE).press("0142685300#").press("1111#").press("2222#").press("3333#")
     line = session.scalars(select(Line)).one()
-    reset_mailbox(session, line, actor="test", reason="locked out", override=True,
-                  now=app.config["IVR_CLOCK"]())
+    reset_mailbox(
+        session,
+        line,
+        actor="test",
+        reason="locked out",
+        override=True,
+        now=app.config["IVR_CLOCK"](),
+    )
     session.commit()
-    assert metric("ivr_verifications_total", operation="check_code", result="wrong") \
+    assert (
+        metric("ivr_verifications_total", operation="check_code", result="wrong")
         == before["wrong"] + 2
+    )
     assert metric("ivr_strikes_total", operation="check_code") == before["strikes"] + 3
     assert metric("ivr_locks_total", what="mailbox") == before["locks"] + 1
     assert metric("ivr_resets_total", what="mailbox") == before["resets"] + 1
     assert metric("ivr_webhook_seconds_count", step="remote_login") == before["latency"] + 3
-    assert metric("ivr_webhook_requests_total", step="main", status="200") \
-        == before["menu"] + 1
+    assert metric("ivr_webhook_requests_total", step="main", status="200") == before["menu"] + 1
     exposed = client.get("/metrics")
-    assert exposed.status_code == 200 and exposed.mimetype == "text/plain"
+    assert exposed.status_code == 200
+    assert exposed.mimetype == "text/plain"
     assert 'ivr_locks_total{what="mailbox"}' in exposed.get_data(as_text=True)
 
 
 def test_healthz_says_whether_the_database_answers(client, settings):
     assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
-    down = create_app({**settings, "IVR_DATABASE_TIMEOUT": 1,
-                       "IVR_DATABASE_URL": f"postgresql+psycopg://ivr@127.0.0.1:{free_port()}/x"})
+    down = create_app(
+        {
+            **settings,
+            "IVR_DATABASE_TIMEOUT": 1,
+            "IVR_DATABASE_URL": f"postgresql+psycopg://ivr@127.0.0.1:{free_port()}/x",
+        }
+    )
     answer = down.test_client().get("/healthz")
-    assert answer.status_code == 503 and answer.get_json()["status"] == "unavailable"
+    assert answer.status_code == 503
+    assert answer.get_json()["status"] == "unavailable"
 
 
 def test_metrics_add_up_over_gunicorn_workers(database_url, tmp_path):
-    settings = {"IVR_DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "IVR_PIN_PEPPER": "p", "IVR_SECRET_KEY": "k", "IVR_BCRYPT_ROUNDS": 4}
+    settings = {
+        "IVR_DATABASE_URL": database_url,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "IVR_PIN_PEPPER": "p",
+        "IVR_SECRET_KEY": "k",
+        "IVR_BCRYPT_ROUNDS": 4,
+    }
     log = tmp_path / "gunicorn.log"
     # Each worker is replaced after 10 requests: the counts of workers that
     # have gone must still be in the total.
@@ -105,11 +134,18 @@ def test_metrics_add_up_over_gunicorn_workers(database_url, tmp_path):
         for _ in range(40):
             assert requests.post(f"{base}/voice/fallback", timeout=10).status_code == 403
         exposed = requests.get(f"{base}/metrics", timeout=10).text
-    counted = [line for line in exposed.splitlines()
-               if line.startswith("ivr_webhook_requests_total{") and 'status="403"' in line]
-    assert len(counted) == 1 and float(counted[0].split()[-1]) == 40.0
-    pids = {json.loads(line)["pid"] for line in log.read_text().splitlines()
-            if line.startswith("{") and '"webhook"' in line}
+    counted = [
+        line
+        for line in exposed.splitlines()
+        if line.startswith("ivr_webhook_requests_total{") and 'status="403"' in line
+    ]
+    assert len(counted) == 1
+    assert float(counted[0].split()[-1]) == 40.0
+    pids = {
+        json.loads(line)["pid"]
+        for line in log.read_text().splitlines()
+        if line.startswith("{") and '"webhook"' in line
+    }
     assert len(pids) >= 4, "workers should have been replaced along the way"
 
 
@@ -117,8 +153,14 @@ def test_service_pin_checks_are_verifications_and_strikes(app, session, make_lin
     caplog.set_level(logging.INFO, logger="ivr")
     make_line()
     line = session.scalars(select(Line)).one()
-    pins.set_permanent_pin(session, app.extensions["ivr.hasher"], line, "739154", actor="test",
-                           now=app.config["IVR_CLOCK"]())
+    pins.set_permanent_pin(
+        session,
+        app.extensions["ivr.hasher"],
+        line,
+        "739154",
+        actor="test",
+        now=app.config["IVR_CLOCK"](),
+    )
     session.commit()
     wrong = metric("ivr_verifications_total", operation="check_pin", result="wrong")
     verified = metric("ivr_verifications_total", operation="check_pin", result="verified")
@@ -126,9 +168,11 @@ def test_service_pin_checks_are_verifications_and_strikes(app, session, make_lin
     call = phone(HOME, to="/support/incoming").press("480263#").press("739154#")
     assert call.heard(sentence("en", "identity_confirmed"))
     assert metric("ivr_verifications_total", operation="check_pin", result="wrong") == wrong + 1
-    assert metric("ivr_verifications_total", operation="check_pin", result="verified") \
-        == verified + 1
+    assert (
+        metric("ivr_verifications_total", operation="check_pin", result="verified") == verified + 1
+    )
     assert metric("ivr_strikes_total", operation="check_pin") == strikes + 1
     for line_ in webhook_lines(caplog):
         text = json.dumps({k: v for k, v in line_.items() if k not in ("time", "pid")})
-        assert "739154" not in text and "480263" not in text
+        assert "739154" not in text
+        assert "480263" not in text

@@ -30,19 +30,34 @@ def hasher(app):
     return app.extensions["ivr.hasher"]
 
 
-@pytest.mark.parametrize("pin, reason", [
-    ("", "length"), ("123", "length"), ("123456789", "length"), ("48a7", "digits"),
-    ("４８２７", "digits"), ("4827 ", "digits"), ("0000", "repeated"), ("77777777", "repeated"),
-    ("1234", "sequence"), ("456789", "sequence"), ("87654321", "sequence"),
-    ("6969", "common"), ("2001", "common"), ("5300", "line_number"),
-    ("685300", "line_number"), ("42685300", "line_number"),
-])
+@pytest.mark.parametrize(
+    ("pin", "reason"),
+    [
+        ("", "length"),
+        ("123", "length"),
+        ("123456789", "length"),
+        ("48a7", "digits"),
+        ("４８２７", "digits"),
+        ("4827 ", "digits"),
+        ("0000", "repeated"),
+        ("77777777", "repeated"),
+        ("1234", "sequence"),
+        ("456789", "sequence"),
+        ("87654321", "sequence"),
+        ("6969", "common"),
+        ("2001", "common"),
+        ("5300", "line_number"),
+        ("685300", "line_number"),
+        ("42685300", "line_number"),
+    ],
+)
 def test_weak_or_invalid_permanent_pins_are_refused_with_a_reason(
     session, hasher, line, pin, reason
 ):
     with pytest.raises(pins.PinRefused) as refused:
         pins.set_permanent_pin(session, hasher, line, pin, actor="t", now=T0)
-    assert refused.value.reason == reason and str(refused.value)
+    assert refused.value.reason == reason
+    assert str(refused.value)
     assert pins.pin_state(line, T0).permanent_active is False
 
 
@@ -51,7 +66,9 @@ def test_good_permanent_pins_are_stored_hashed(session, hasher, line, pin):
     pins.set_permanent_pin(session, hasher, line, pin, actor="api:portal", now=T0)
     session.commit()
     row = line.service_pin
-    assert row is not None and row.permanent_hash is not None and pin not in row.permanent_hash
+    assert row is not None
+    assert row.permanent_hash is not None
+    assert pin not in row.permanent_hash
     assert hasher.verify(pins.PERMANENT_PURPOSE, HOME, pin, row.permanent_hash)
     # The hash is bound to its purpose and its line.
     assert not hasher.verify(pins.TEMPORARY_PURPOSE, HOME, pin, row.permanent_hash)
@@ -69,58 +86,77 @@ def test_permanent_pin_verifies_only_from_its_own_line(session, hasher, line):
     pins.set_permanent_pin(session, hasher, line, "48271", actor="t", now=T0)
     session.commit()
     check = pins.check_service_pin
-    assert check(session, hasher, line, "48271", from_own_line=False, now=T0) \
-        is pins.PinCheck.WRONG
-    assert check(session, hasher, line, "48271", from_own_line=True, now=T0) \
+    assert check(session, hasher, line, "48271", from_own_line=False, now=T0) is pins.PinCheck.WRONG
+    assert (
+        check(session, hasher, line, "48271", from_own_line=True, now=T0)
         is pins.PinCheck.VERIFIED_PERMANENT
+    )
 
 
 def test_temporary_pin_is_six_random_digits_valid_for_its_lifetime(session, hasher, line):
     issued = pins.issue_temporary_pin(session, hasher, line, actor="t", now=T0, ttl_seconds=600)
     session.commit()
-    assert len(issued.pin) == 6 and issued.pin.isdigit()
+    assert len(issued.pin) == 6
+    assert issued.pin.isdigit()
     assert issued.expires_at == T0 + timedelta(seconds=600)
     state = pins.pin_state(line, T0)
-    assert state.kinds == ["temporary"] and state.temporary_expires_at == issued.expires_at
+    assert state.kinds == ["temporary"]
+    assert state.temporary_expires_at == issued.expires_at
     assert pins.pin_state(line, issued.expires_at).kinds == []
-    late = pins.check_service_pin(session, hasher, line, issued.pin, from_own_line=False,
-                                  now=issued.expires_at)
+    late = pins.check_service_pin(
+        session, hasher, line, issued.pin, from_own_line=False, now=issued.expires_at
+    )
     assert late is pins.PinCheck.WRONG
-    on_time = pins.check_service_pin(session, hasher, line, issued.pin, from_own_line=False,
-                                     now=issued.expires_at - timedelta(seconds=1))
+    on_time = pins.check_service_pin(
+        session,
+        hasher,
+        line,
+        issued.pin,
+        from_own_line=False,
+        now=issued.expires_at - timedelta(seconds=1),
+    )
     assert on_time is pins.PinCheck.VERIFIED_TEMPORARY
     assert pins.pin_state(line, T0).failures == 0
 
 
 def test_temporary_pins_are_spread_over_the_digits(session, hasher, line):
-    seen = {pins.issue_temporary_pin(session, hasher, line, actor="t", now=T0,
-                                     ttl_seconds=60).pin for _ in range(40)}
+    seen = {
+        pins.issue_temporary_pin(session, hasher, line, actor="t", now=T0, ttl_seconds=60).pin
+        for _ in range(40)
+    }
     assert len(seen) >= 39
     assert all(pins.plausible(pin) and len(pin) == 6 for pin in seen)
 
 
 def test_third_failure_locks_and_reissuing_keeps_the_lock(session, hasher, line):
     pins.issue_temporary_pin(session, hasher, line, actor="t", now=T0, ttl_seconds=600)
-    outcomes = [pins.check_service_pin(session, hasher, line, pin, from_own_line=True, now=T0)
-                for pin in ("111222", "333444", "555666")]
+    outcomes = [
+        pins.check_service_pin(session, hasher, line, pin, from_own_line=True, now=T0)
+        for pin in ("111222", "333444", "555666")
+    ]
     session.commit()
     assert outcomes == [pins.PinCheck.WRONG, pins.PinCheck.WRONG, pins.PinCheck.LOCKED]
     assert pins.pin_state(line, T0).locked
     fresh = pins.issue_temporary_pin(session, hasher, line, actor="t", now=T0, ttl_seconds=600)
     session.commit()
-    assert pins.check_service_pin(session, hasher, line, fresh.pin, from_own_line=True,
-                                  now=T0) is pins.PinCheck.LOCKED
+    assert (
+        pins.check_service_pin(session, hasher, line, fresh.pin, from_own_line=True, now=T0)
+        is pins.PinCheck.LOCKED
+    )
     pins.clear_pin_lock(session, line, actor="adviser:ann", now=T0)
     session.commit()
     assert not pins.pin_state(line, T0).locked
-    assert pins.check_service_pin(session, hasher, line, fresh.pin, from_own_line=True,
-                                  now=T0) is pins.PinCheck.VERIFIED_TEMPORARY
+    assert (
+        pins.check_service_pin(session, hasher, line, fresh.pin, from_own_line=True, now=T0)
+        is pins.PinCheck.VERIFIED_TEMPORARY
+    )
 
 
 def test_every_change_is_audited_without_the_pin(session, hasher, line):
     pins.set_permanent_pin(session, hasher, line, "48271", actor="api:portal", now=T0)
-    issued = pins.issue_temporary_pin(session, hasher, line, actor="adviser:ann", now=T0,
-                                      ttl_seconds=600)
+    issued = pins.issue_temporary_pin(
+        session, hasher, line, actor="adviser:ann", now=T0, ttl_seconds=600
+    )
     session.commit()
     for pin in ("111222", "333444", "555666"):
         pins.check_service_pin(session, hasher, line, pin, from_own_line=True, now=T0)
@@ -137,7 +173,8 @@ def test_every_change_is_audited_without_the_pin(session, hasher, line):
     ]
     assert all(e.line_number == HOME for e in entries)
     text = " ".join(f"{e.details} {e.reason}" for e in entries)
-    assert "48271" not in text and issued.pin not in text
+    assert "48271" not in text
+    assert issued.pin not in text
     state = pins.pin_state(line, T0)
     assert (state.permanent_active, state.kinds) == (False, [])
 
@@ -168,8 +205,9 @@ def test_concurrent_checks_never_test_more_than_three_pins(app, hasher, line, mo
         with sessions() as own:
             target = own.get(Line, line.id)
             start.wait()
-            outcome = pins.check_service_pin(own, hasher, target, f"9{index:03d}1",
-                                             from_own_line=True, now=T0)
+            outcome = pins.check_service_pin(
+                own, hasher, target, f"9{index:03d}1", from_own_line=True, now=T0
+            )
             own.commit()
             with lock:
                 results.append(outcome)
@@ -189,18 +227,24 @@ def test_support_outcome_is_stored_by_call_sid(session, line):
     session.commit()
     assert (call.line_id, call.verified_by, call.verified_at) == (None, None, None)
     later = T0 + timedelta(seconds=40)
-    pins.record_support_outcome(session, "CA" + "7" * 32, line.id, "+33612345678", "temporary",
-                                later)
+    pins.record_support_outcome(
+        session, "CA" + "7" * 32, line.id, "+33612345678", "temporary", later
+    )
     session.commit()
     session.expire_all()
     stored = session.scalars(select(SupportCall)).one()
     assert (stored.line_id, stored.verified_by, stored.verified_at, stored.started_at) == (
-        line.id, "temporary", later, T0)
+        line.id,
+        "temporary",
+        later,
+        T0,
+    )
 
 
 def test_a_line_without_any_pin_row_has_an_empty_state(line):
     state = pins.pin_state(line, T0)
-    assert state == pins.PinState(False, None, 0, False) and state.kinds == []
+    assert state == pins.PinState(False, None, 0, False)
+    assert state.kinds == []
 
 
 @dataclass(frozen=True)
@@ -230,8 +274,9 @@ def test_a_right_pin_in_flight_never_lifts_a_lock_set_meanwhile(app, hasher, lin
             pins.set_permanent_pin(setup, hasher, mine, "48271", actor="t", now=T0)
             right = "48271"
         else:
-            right = pins.issue_temporary_pin(setup, hasher, mine, actor="t", now=T0,
-                                             ttl_seconds=600).pin
+            right = pins.issue_temporary_pin(
+                setup, hasher, mine, actor="t", now=T0, ttl_seconds=600
+            ).pin
         setup.commit()
     seen: list[object] = []
 
@@ -240,14 +285,21 @@ def test_a_right_pin_in_flight_never_lifts_a_lock_set_meanwhile(app, hasher, lin
             target = other.get(Line, line.id)
             seen.append(pins.pin_state(target, T0).failures)  # the owner's strike, committed
             for wrong in ("902741", "335160"):
-                seen.append(pins.check_service_pin(other, hasher, target, wrong,
-                                                   from_own_line=True, now=T0))
+                seen.append(
+                    pins.check_service_pin(other, hasher, target, wrong, from_own_line=True, now=T0)
+                )
                 other.commit()
 
     with sessions() as owner:
         target = owner.get(Line, line.id)
-        outcome = pins.check_service_pin(owner, interleaved(hasher, wrong_pins_lock_the_line),
-                                         target, right, from_own_line=True, now=T0)
+        outcome = pins.check_service_pin(
+            owner,
+            interleaved(hasher, wrong_pins_lock_the_line),
+            target,
+            right,
+            from_own_line=True,
+            now=T0,
+        )
         owner.commit()
     assert seen == [1, pins.PinCheck.WRONG, pins.PinCheck.LOCKED]
     assert outcome.value == kind  # checked before the lock: the owner is verified...
@@ -257,27 +309,37 @@ def test_a_right_pin_in_flight_never_lifts_a_lock_set_meanwhile(app, hasher, lin
         assert (state.failures, state.locked) == (3, True)  # ...and the lock stays
         assert target.service_pin.locked_at == T0
         # Locked: even the right PIN is not checked any more.
-        assert pins.check_service_pin(after, hasher, target, right, from_own_line=True,
-                                      now=T0) is pins.PinCheck.LOCKED
+        assert (
+            pins.check_service_pin(after, hasher, target, right, from_own_line=True, now=T0)
+            is pins.PinCheck.LOCKED
+        )
 
 
 def test_a_right_pin_in_flight_keeps_a_failure_that_came_meanwhile(app, hasher, line):
     sessions = app.extensions["ivr.sessions"]
     with sessions() as setup:
-        pins.set_permanent_pin(setup, hasher, setup.get(Line, line.id), "48271", actor="t",
-                               now=T0)
+        pins.set_permanent_pin(setup, hasher, setup.get(Line, line.id), "48271", actor="t", now=T0)
         setup.commit()
 
     def one_wrong_pin() -> None:
         with sessions() as other:
-            pins.check_service_pin(other, hasher, other.get(Line, line.id), "902741",
-                                   from_own_line=True, now=T0)
+            pins.check_service_pin(
+                other, hasher, other.get(Line, line.id), "902741", from_own_line=True, now=T0
+            )
             other.commit()
 
     with sessions() as owner:
-        assert pins.check_service_pin(owner, interleaved(hasher, one_wrong_pin),
-                                      owner.get(Line, line.id), "48271", from_own_line=True,
-                                      now=T0) is pins.PinCheck.VERIFIED_PERMANENT
+        assert (
+            pins.check_service_pin(
+                owner,
+                interleaved(hasher, one_wrong_pin),
+                owner.get(Line, line.id),
+                "48271",
+                from_own_line=True,
+                now=T0,
+            )
+            is pins.PinCheck.VERIFIED_PERMANENT
+        )
         owner.commit()
     with sessions() as after:
         assert pins.pin_state(after.get(Line, line.id), T0).failures == 2

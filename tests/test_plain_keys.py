@@ -82,10 +82,13 @@ def plain_answers(monkeypatch) -> list[str]:
 
 def counters() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """The app's counters and histogram counts (not the timings)."""
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for metric in REGISTRY.collect() if metric.name.startswith("ivr_")
-            for s in metric.samples
-            if s.name.endswith(("_total", "_count"))}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for metric in REGISTRY.collect()
+        if metric.name.startswith("ivr_")
+        for s in metric.samples
+        if s.name.endswith(("_total", "_count"))
+    }
 
 
 def place(app: Flask, script: Callable[[PhoneCall], None], caplog) -> dict[str, Any]:
@@ -97,13 +100,22 @@ def place(app: Flask, script: Callable[[PhoneCall], None], caplog) -> dict[str, 
     with caplog.at_level(logging.INFO, logger="ivr"):
         script(call.dial("/voice/access"))
     after = counters()
-    logged = [{k: v for k, v in getattr(r, "fields", {}).items() if k != "duration_ms"}
-              | {"message": r.getMessage(), "logger": r.name,
-                 "error": r.exc_info[0].__name__ if r.exc_info and r.exc_info[0] else None}
-              for r in caplog.records]
-    return {"answers": transport.answers, "logged": logged,
-            "counted": {k: after[k] - before.get(k, 0.0) for k in after
-                        if after[k] != before.get(k, 0.0)}}
+    logged = [
+        {k: v for k, v in getattr(r, "fields", {}).items() if k != "duration_ms"}
+        | {
+            "message": r.getMessage(),
+            "logger": r.name,
+            "error": r.exc_info[0].__name__ if r.exc_info and r.exc_info[0] else None,
+        }
+        for r in caplog.records
+    ]
+    return {
+        "answers": transport.answers,
+        "logged": logged,
+        "counted": {
+            k: after[k] - before.get(k, 0.0) for k in after if after[k] != before.get(k, 0.0)
+        },
+    }
 
 
 def walk(call: PhoneCall) -> None:
@@ -143,8 +155,9 @@ def test_plain_keys_answer_log_and_count_as_flask_does(make_app, caplog, plain_a
         assert {"proceed", "replay", "stale", "ended"} <= set(claims)
 
 
-def test_a_failure_on_a_plain_key_is_an_apology_either_way(make_app, caplog, plain_answers,
-                                                          monkeypatch):
+def test_a_failure_on_a_plain_key_is_an_apology_either_way(
+    make_app, caplog, plain_answers, monkeypatch
+):
     def broken(*_args: Any, **_kwargs: Any) -> str:
         raise RuntimeError("rendering broke")
 
@@ -154,10 +167,10 @@ def test_a_failure_on_a_plain_key_is_an_apology_either_way(make_app, caplog, pla
         monkeypatch.undo()
 
     plain, _ = same_either_way(make_app, caplog, script)
-    assert plain_answers and sentence("en", "apology") in plain_answers[-1]
+    assert plain_answers
+    assert sentence("en", "apology") in plain_answers[-1]
     failed = plain["logged"][-2]
-    assert (failed["message"], failed["error"]) == ("webhook /voice/step/1 failed",
-                                                    "RuntimeError")
+    assert (failed["message"], failed["error"]) == ("webhook /voice/step/1 failed", "RuntimeError")
     assert plain["logged"][-1]["status"] == 200
 
 
@@ -167,13 +180,19 @@ def test_the_request_deadline_holds_on_plain_keys(make_app, caplog, plain_answer
         call.press("2")
 
     plain, _ = same_either_way(make_app, caplog, script)
-    assert plain_answers and sentence("en", "apology") in plain_answers[-1]
+    assert plain_answers
+    assert sentence("en", "apology") in plain_answers[-1]
     assert plain["logged"][-2]["error"] == "DeadlineExceeded"
 
 
-@pytest.mark.parametrize("url", ["https://ivr.example.com/voice/step/3",
-                                 "https://ivr.example.com:443/voice/step/3",
-                                 "http://127.0.0.1:8000/voice/step/3"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://ivr.example.com/voice/step/3",
+        "https://ivr.example.com:443/voice/step/3",
+        "http://127.0.0.1:8000/voice/step/3",
+    ],
+)
 def test_the_one_hmac_check_accepts_exactly_what_the_validator_accepts(url):
     form = {"CallSid": SID, "Digits": "2", "From": HOME}
     validator = RequestValidator(AUTH_TOKEN)
@@ -183,21 +202,30 @@ def test_the_one_hmac_check_accepts_exactly_what_the_validator_accepts(url):
         for token in (AUTH_TOKEN, "another-token"):
             signature = RequestValidator(token).compute_signature(signed_url, form)
             headers = {"X-Twilio-Signature": signature}
-            assert verify(url, form, headers, platform=twilio) == \
-                validator.validate(url, form, signature), (signed_url, token)
+            assert verify(url, form, headers, platform=twilio) == validator.validate(
+                url, form, signature
+            ), (signed_url, token)
     assert not verify(url, form, {}, platform=twilio)
     unset = build({"IVR_PLATFORM": "twilio", "TWILIO_AUTH_TOKEN": None})
     assert not verify(url, form, {"X-Twilio-Signature": "x"}, platform=unset)
 
 
-@pytest.mark.parametrize("environ", [
-    {"HTTP_HOST": "ivr.example.com", "wsgi.url_scheme": "https"},
-    {"HTTP_HOST": "ivr.example.com:443", "wsgi.url_scheme": "https"},
-    {"HTTP_HOST": "127.0.0.1:8000", "wsgi.url_scheme": "http", "SCRIPT_NAME": "/ivr/"},
-    {"HTTP_HOST": "xn--bcher-kva.example", "wsgi.url_scheme": "https"},
-    {"HTTP_HOST": "localhost", "wsgi.url_scheme": "http", "QUERY_STRING": "a=1"},
-])
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"HTTP_HOST": "ivr.example.com", "wsgi.url_scheme": "https"},
+        {"HTTP_HOST": "ivr.example.com:443", "wsgi.url_scheme": "https"},
+        {"HTTP_HOST": "127.0.0.1:8000", "wsgi.url_scheme": "http", "SCRIPT_NAME": "/ivr/"},
+        {"HTTP_HOST": "xn--bcher-kva.example", "wsgi.url_scheme": "https"},
+        {"HTTP_HOST": "localhost", "wsgi.url_scheme": "http", "QUERY_STRING": "a=1"},
+    ],
+)
 def test_the_plain_url_is_the_one_werkzeug_gives(environ):
-    full = {"SERVER_NAME": "localhost", "SERVER_PORT": "80", "PATH_INFO": "/voice/step/3",
-            "SCRIPT_NAME": "", **environ}
+    full = {
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "PATH_INFO": "/voice/step/3",
+        "SCRIPT_NAME": "",
+        **environ,
+    }
     assert plain_url(full) == get_current_url(full)

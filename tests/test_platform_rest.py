@@ -30,8 +30,9 @@ def test_deleting_recordings_reaches_the_platform(app, platform_api, platform_na
 
 
 @pytest.mark.parametrize(("status", "gone"), [(404, 1), (500, 0), (401, 0)])
-def test_a_recording_already_gone_counts_an_error_does_not(app, platform_api, platform_name,
-                                                           status, gone):
+def test_a_recording_already_gone_counts_an_error_does_not(
+    app, platform_api, platform_name, status, gone
+):
     platform_api.status = status
     sid = SIDES[platform_name].recording_sid()
     with app.app_context():
@@ -44,7 +45,8 @@ def test_wrong_credentials_delete_nothing(app, platform_api, platform_name):
     sid = SIDES[platform_name].recording_sid()
     with app.app_context():
         assert recordings.delete_recordings([stored(platform_name, sid)]) == 0
-    assert len(platform_api.deleted) == 1 and platform_api.removed == []
+    assert len(platform_api.deleted) == 1
+    assert platform_api.removed == []
 
 
 def test_without_credentials_nothing_is_asked(app, platform_name):
@@ -54,8 +56,7 @@ def test_without_credentials_nothing_is_asked(app, platform_name):
         assert api.requests == []
 
 
-def test_fetching_a_recording_sends_credentials_only_to_the_api(app, platform_api,
-                                                                platform_name):
+def test_fetching_a_recording_sends_credentials_only_to_the_api(app, platform_api, platform_name):
     with app.app_context():
         audio, kind = recordings.fetch_recording(f"{platform_api.url}/media/RE1")
     assert (audio, kind) == (AUDIO, "audio/wav")
@@ -82,8 +83,9 @@ def test_sending_an_sms(app, platform_api, platform_name):
     with app.app_context():
         sid = recordings.send_sms("+33612345678", "You have a new message.")
     assert sid
-    assert platform_api.messages == [{"to": "+33612345678", "from": "+33100000000",
-                                      "text": "You have a new message."}]
+    assert platform_api.messages == [
+        {"to": "+33612345678", "from": "+33100000000", "text": "You have a new message."}
+    ]
 
 
 def test_an_sms_without_a_sender_is_refused_before_the_platform(app, platform_api):

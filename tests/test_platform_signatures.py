@@ -4,6 +4,7 @@ and ours agreeing with each platform's own validator (twilio, telnyx, signalwire
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -33,8 +34,11 @@ from tests.conftest import (
 from tests.test_secret_code import give_code
 
 VECTORS = json.loads((Path(__file__).parent / "data" / "signalwire_vectors.json").read_text())
-KEYS = {"twilio": "TWILIO_AUTH_TOKEN", "signalwire": "IVR_PLATFORM_SIGNING_KEY",
-        "telnyx": "IVR_PLATFORM_PUBLIC_KEY"}
+KEYS = {
+    "twilio": "TWILIO_AUTH_TOKEN",
+    "signalwire": "IVR_PLATFORM_SIGNING_KEY",
+    "telnyx": "IVR_PLATFORM_PUBLIC_KEY",
+}
 
 
 def calls(session) -> int:
@@ -42,8 +46,13 @@ def calls(session) -> int:
 
 
 def unsent(app, platform: str, secret: str | None = None) -> PhoneCall:
-    return PhoneCall(CheckedTransport(app), secret or phone_secret(platform), caller=HOME,
-                     called="+33900000000", platform=platform)
+    return PhoneCall(
+        CheckedTransport(app),
+        secret or phone_secret(platform),
+        caller=HOME,
+        called="+33900000000",
+        platform=platform,
+    )
 
 
 def shifted(app, seconds: float) -> Callable[[], float]:
@@ -55,15 +64,19 @@ def post(client, url, form, headers):
     return client.post(url, data=encoded(form), headers={"Content-Type": FORM, **headers})
 
 
-FORGERIES = [(p, case) for p in PLATFORMS
-             for case in ("missing", "wrong_secret", "tampered", "no_key", "other_url")
-             if not (p == "telnyx" and case == "other_url")]  # Telnyx does not sign the URL
+FORGERIES = [
+    (p, case)
+    for p in PLATFORMS
+    for case in ("missing", "wrong_secret", "tampered", "no_key", "other_url")
+    if not (p == "telnyx" and case == "other_url")
+]  # Telnyx does not sign the URL
 FORGERIES += [("telnyx", case) for case in ("stale", "future", "not_base64", "wrong_length")]
 
 
 @pytest.mark.parametrize(("platform_name", "case"), FORGERIES)
-def test_forged_webhooks_get_403_and_change_nothing(app, client, session, make_line,
-                                                    platform_name, case):
+def test_forged_webhooks_get_403_and_change_nothing(
+    app, client, session, make_line, platform_name, case
+):
     make_line()
     wrong = new_keypair()[0] if platform_name == "telnyx" else "not-the-secret"
     phone = unsent(app, platform_name, wrong if case == "wrong_secret" else None)
@@ -87,26 +100,30 @@ def test_forged_webhooks_get_403_and_change_nothing(app, client, session, make_l
 
 
 @pytest.mark.parametrize("platform_name", PLATFORMS)
-def test_a_signed_call_is_answered_and_stored_under_its_sid(session, make_line, phone,
-                                                            platform_name):
+def test_a_signed_call_is_answered_and_stored_under_its_sid(
+    session, make_line, phone, platform_name
+):
     make_line()
     call = phone(HOME)
     assert call.last_said == sentence("en", "main_menu")
     stored = session.get(Call, call.stored_sid)
-    assert stored is not None and stored.caller == HOME
+    assert stored is not None
+    assert stored.caller == HOME
     assert stored.sid.isalnum()
 
 
 @pytest.mark.parametrize("platform_name", PLATFORMS)
-def test_a_retry_is_answered_the_same_and_counts_once(app, session, make_line, phone,
-                                                      platform_name):
+def test_a_retry_is_answered_the_same_and_counts_once(
+    app, session, make_line, phone, platform_name
+):
     """Retries carry no idempotency token on SignalWire and Telnyx: the step and keys do."""
     make_line()
     give_code(app, session)
     call = phone(HOME).press("1111#")
     first = [s.text for s in call.documents[-1].iter("Say")]
     status, body = call.retry()
-    assert status == 200 and sentence("en", "wrong_code") in body
+    assert status == 200
+    assert sentence("en", "wrong_code") in body
     assert first[0] == sentence("en", "wrong_code")
     session.expire_all()
     assert session.get(Mailbox, 1).strikes == 1
@@ -130,9 +147,11 @@ TWILIO_FORMS = [
     {"CallerName": "Zoë Müller", "To": "+33900000000", "Empty": ""},
     {},
 ]
-TWILIO_URLS = ["https://voicemail.example.net/voice/step/3",
-               "https://voicemail.example.net:443/voice/step/3?x=1",
-               "http://127.0.0.1:8000/voice/access"]
+TWILIO_URLS = [
+    "https://voicemail.example.net/voice/step/3",
+    "https://voicemail.example.net:443/voice/step/3?x=1",
+    "http://127.0.0.1:8000/voice/access",
+]
 
 
 @pytest.mark.parametrize("url", TWILIO_URLS)
@@ -161,21 +180,21 @@ def test_twilio_repeated_parameters_match_the_sdk(app):
 
 
 def test_twilio_computes_one_hmac_unless_the_port_differs(app, monkeypatch):
-    import ivr.platforms.twilio as twilio_module
 
     twilio, form = build(app.config), TWILIO_FORMS[0]
     url = "https://voicemail.example.net/voice/step/3"
     plain = RequestValidator(AUTH_TOKEN).compute_signature(url, form)
     with_port = RequestValidator(AUTH_TOKEN).compute_signature(
-        "https://voicemail.example.net:443/voice/step/3", form)
+        "https://voicemail.example.net:443/voice/step/3", form
+    )
     made: list[bytes] = []
-    real = twilio_module.hmac.new
+    real = hmac.new
 
     def counted(key: bytes, *args, **kwargs):
         made.append(key)
         return real(key, *args, **kwargs)
 
-    monkeypatch.setattr(twilio_module.hmac, "new", counted)
+    monkeypatch.setattr(hmac, "new", counted)
     assert twilio.verify(url, form, {"X-Twilio-Signature": plain})
     assert len(made) == 1
     assert twilio.verify(url, form, {"X-Twilio-Signature": with_port})
@@ -185,18 +204,22 @@ def test_twilio_computes_one_hmac_unless_the_port_differs(app, monkeypatch):
 @pytest.mark.parametrize("vector", VECTORS["cases"], ids=lambda v: v["name"])
 def test_signalwire_ours_accepts_exactly_what_the_sdk_accepts(app, vector):
     """Verdicts of the signalwire SDK's validator, recorded by scripts/signalwire-vectors."""
-    signalwire = build({**app.config, "IVR_PLATFORM": "signalwire",
-                        "IVR_PLATFORM_SIGNING_KEY": VECTORS["key"]})
+    signalwire = build(
+        {**app.config, "IVR_PLATFORM": "signalwire", "IVR_PLATFORM_SIGNING_KEY": VECTORS["key"]}
+    )
     form = vector.get("form", {})
     body = vector["body"].encode() if "body" in vector else urlencode(form).encode()
     for name in ("X-SignalWire-Signature", "X-Twilio-Signature"):
-        assert signalwire.verify(vector["url"], form, {name: vector["signature"]}, body) \
+        assert (
+            signalwire.verify(vector["url"], form, {name: vector["signature"]}, body)
             is vector["sdk_accepts"]
+        )
 
 
 def test_signalwire_refuses_the_twilio_auth_token(app):
-    signalwire = build({**app.config, "IVR_PLATFORM": "signalwire",
-                        "IVR_PLATFORM_SIGNING_KEY": SIGNING_KEY})
+    signalwire = build(
+        {**app.config, "IVR_PLATFORM": "signalwire", "IVR_PLATFORM_SIGNING_KEY": SIGNING_KEY}
+    )
     url, form = TWILIO_URLS[0], TWILIO_FORMS[0]
     signed = RequestValidator(AUTH_TOKEN).compute_signature(url, form)
     assert not signalwire.verify(url, form, {"X-SignalWire-Signature": signed})
@@ -204,16 +227,16 @@ def test_signalwire_refuses_the_twilio_auth_token(app):
     assert signalwire.verify(url, form, {"X-SignalWire-Signature": signed})
 
 
-TELNYX_CASES = ["valid", "tampered", "other_key", "stale", "future", "missing_timestamp",
-                "garbled"]
+TELNYX_CASES = ["valid", "tampered", "other_key", "stale", "future", "missing_timestamp", "garbled"]
 
 
 @pytest.mark.parametrize("case", TELNYX_CASES)
 def test_telnyx_ours_and_the_sdk_agree(app, case):
     from telnyx.lib.webhook_verification import WebhookVerificationError, verify_webhook_signature
 
-    telnyx = build({**app.config, "IVR_PLATFORM": "telnyx",
-                    "IVR_PLATFORM_PUBLIC_KEY": TELNYX_PUBLIC})
+    telnyx = build(
+        {**app.config, "IVR_PLATFORM": "telnyx", "IVR_PLATFORM_PUBLIC_KEY": TELNYX_PUBLIC}
+    )
     phone = unsent(app, "telnyx", new_keypair()[0] if case == "other_key" else TELNYX_PRIVATE)
     offset = {"stale": -320, "future": 320}.get(case, 0)
     phone.clock = shifted(app, offset)
@@ -255,10 +278,14 @@ def test_signature_behind_trusted_proxies(settings, platform_name):
     phone.transport.base_url = "https://voicemail.example.net/"
     url, form, headers = phone.signed("/voice/access", {})
     assert url == "https://voicemail.example.net/voice/access"
-    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "voicemail.example.net",
-                 "X-Forwarded-For": "203.0.113.9"}
-    answer = post(app.test_client(), "http://localhost/voice/access", form,
-                  {**headers, **forwarded})
+    forwarded = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "voicemail.example.net",
+        "X-Forwarded-For": "203.0.113.9",
+    }
+    answer = post(
+        app.test_client(), "http://localhost/voice/access", form, {**headers, **forwarded}
+    )
     assert answer.status_code == 200
     app.extensions["ivr.engine"].dispose()
 
@@ -267,11 +294,37 @@ def test_signature_behind_trusted_proxies(settings, platform_name):
 def test_the_console_phone_signs_as_the_platform_named(runner, make_line, platform_name):
     make_line()
     refused = runner.invoke(args=["ivr", "call", "--from", HOME, "--keys", "-"])
-    assert refused.exit_code != 0 and "private key the app never holds" in refused.output
-    answered = runner.invoke(args=["ivr", "call", "--platform", "telnyx", "--from", HOME,
-                                   "--secret", TELNYX_PRIVATE, "--keys", "2"])
+    assert refused.exit_code != 0
+    assert "private key the app never holds" in refused.output
+    answered = runner.invoke(
+        args=[
+            "ivr",
+            "call",
+            "--platform",
+            "telnyx",
+            "--from",
+            HOME,
+            "--secret",
+            TELNYX_PRIVATE,
+            "--keys",
+            "2",
+        ]
+    )
     assert answered.exit_code == 0, answered.output
     assert sentence("en", "customise_menu") in answered.output
-    wrong = runner.invoke(args=["ivr", "call", "--platform", "signalwire", "--from", HOME,
-                                "--secret", SIGNING_KEY, "--keys", "2"])
-    assert wrong.exit_code != 0 and "HTTP 403" in wrong.output  # the app serves Telnyx
+    wrong = runner.invoke(
+        args=[
+            "ivr",
+            "call",
+            "--platform",
+            "signalwire",
+            "--from",
+            HOME,
+            "--secret",
+            SIGNING_KEY,
+            "--keys",
+            "2",
+        ]
+    )
+    assert wrong.exit_code != 0
+    assert "HTTP 403" in wrong.output

@@ -56,23 +56,36 @@ def shifted():
 @pytest.fixture
 def settings(settings, platform, shifted, request):
     """The platform on loopback; the bucket store when the test uses `bucket`."""
-    settings = {**settings, "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "IVR_CLOCK": shifted,
-                "IVR_DELETE_PLATFORM_RECORDINGS": "1", "IVR_PLATFORM_API_URL": platform.base}
+    settings = {
+        **settings,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "IVR_CLOCK": shifted,
+        "IVR_DELETE_PLATFORM_RECORDINGS": "1",
+        "IVR_PLATFORM_API_URL": platform.base,
+    }
     if "bucket" in request.fixturenames:
-        settings.update(IVR_RECORDINGS_URL="s3://voicemail/ivr/recordings",
-                        IVR_S3_ENDPOINT_URL=request.getfixturevalue("bucket"),
-                        IVR_MEDIA_URL_SECONDS="60")
+        settings.update(
+            IVR_RECORDINGS_URL="s3://voicemail/ivr/recordings",
+            IVR_S3_ENDPOINT_URL=request.getfixturevalue("bucket"),
+            IVR_MEDIA_URL_SECONDS="60",
+        )
     return settings
 
 
 def leave_message(app, platform, sid="RE" + "a" * 32, seconds=9) -> PhoneCall:
     """A caller leaves a message; the platform posts the recording callback."""
-    def record(_call, _verb):
-        return {"RecordingSid": sid, "RecordingUrl": platform.recording_url(sid),
-                "RecordingDuration": str(seconds), "Digits": "#"}
 
-    call = PhoneCall(CheckedTransport(app), AUTH_TOKEN, caller=MOBILE, called=HOME,
-                     recording=record)
+    def record(_call, _verb):
+        return {
+            "RecordingSid": sid,
+            "RecordingUrl": platform.recording_url(sid),
+            "RecordingDuration": str(seconds),
+            "Digits": "#",
+        }
+
+    call = PhoneCall(
+        CheckedTransport(app), AUTH_TOKEN, caller=MOBILE, called=HOME, recording=record
+    )
     call.dial("/voice/deposit").silence()  # the greeting heard out, the message, `#`
     return call.hang_up()  # at the review: sent
 
@@ -100,7 +113,8 @@ def run_until_done(app, shifted, rounds=8) -> None:
 
 
 def test_a_message_is_copied_verified_and_then_plays_from_our_own_url(
-        app, client, session, make_line, phone, platform, shifted, tmp_path):
+    app, client, session, make_line, phone, platform, shifted, tmp_path
+):
     make_line()
     sid = "RE" + "a" * 32
     leave_message(app, platform, sid)
@@ -109,7 +123,9 @@ def test_a_message_is_copied_verified_and_then_plays_from_our_own_url(
     worker.drain(app)  # first try: 503
     assert message(session).stored_key is None
     job = session.scalars(select(Job).where(Job.kind == jobs.FETCH_MESSAGE)).one()
-    assert job.attempts == 1 and job.last_error and "503" in job.last_error
+    assert job.attempts == 1
+    assert job.last_error
+    assert "503" in job.last_error
     assert job.run_after > shifted()  # backing off
     run_until_done(app, shifted)
 
@@ -123,12 +139,14 @@ def test_a_message_is_copied_verified_and_then_plays_from_our_own_url(
     parts = urlsplit(url)
     assert parts.path == f"/media/{stored.stored_key}"
     answer = client.get(parts.path + "?" + parts.query)
-    assert answer.status_code == 200 and answer.mimetype == "audio/wav"
+    assert answer.status_code == 200
+    assert answer.mimetype == "audio/wav"
     assert answer.data == platform.wav
 
 
 def test_the_media_url_needs_its_token_and_honours_ranges(
-        app, client, session, make_line, phone, platform, shifted):
+    app, client, session, make_line, phone, platform, shifted
+):
     make_line()
     platform.fail_first = 0
     leave_message(app, platform)
@@ -138,15 +156,18 @@ def test_the_media_url_needs_its_token_and_honours_ranges(
     path, expires, token = parts.path, query["expires"][0], query["token"][0]
 
     ranged = client.get(f"{path}?expires={expires}&token={token}", headers={"Range": "bytes=0-43"})
-    assert ranged.status_code == 206 and ranged.data == platform.wav[:44]
+    assert ranged.status_code == 206
+    assert ranged.data == platform.wav[:44]
     assert client.get(path).status_code == 403  # no token
     assert client.get(f"{path}?expires={expires}&token={'0' * 64}").status_code == 403
     later = str(int(expires) + 3600)  # a longer life is not granted by editing the URL
     assert client.get(f"{path}?expires={later}&token={token}").status_code == 403
     other = path.replace("a" * 32, "b" * 32)  # no guessing another message with this token
     assert client.get(f"{other}?expires={expires}&token={token}").status_code == 403
-    assert client.get(f"/media/../ivr.sqlite3?expires={expires}&token={token}").status_code \
-        in (403, 404)
+    assert client.get(f"/media/../ivr.sqlite3?expires={expires}&token={token}").status_code in (
+        403,
+        404,
+    )
     assert client.get("/media/").status_code == 404  # no listing
     expired = int(time.time()) - 1
     from ivr.media import sign
@@ -157,7 +178,8 @@ def test_the_media_url_needs_its_token_and_honours_ranges(
 
 
 def test_a_deleted_message_has_its_copy_deleted(
-        app, session, make_line, phone, platform, shifted, tmp_path):
+    app, session, make_line, phone, platform, shifted, tmp_path
+):
     make_line()
     platform.fail_first = 0
     leave_message(app, platform)
@@ -172,19 +194,25 @@ def test_a_deleted_message_has_its_copy_deleted(
 
 
 def test_a_greeting_is_copied_and_played_from_our_store(
-        app, client, session, make_line, phone, platform, shifted, tmp_path):
+    app, client, session, make_line, phone, platform, shifted, tmp_path
+):
     make_line()
     platform.fail_first = 0
     sid = "RE" + "c" * 32
 
     def record(_call, _verb):
-        return {"RecordingSid": sid, "RecordingUrl": platform.recording_url(sid),
-                "RecordingDuration": "3", "Digits": "#"}
+        return {
+            "RecordingSid": sid,
+            "RecordingUrl": platform.recording_url(sid),
+            "RecordingDuration": "3",
+            "Digits": "#",
+        }
 
     from tests.test_secret_code import give_code  # noqa: F401  (no code needed at home)
 
-    call = PhoneCall(CheckedTransport(app), AUTH_TOKEN, caller=HOME, called="/voice/access",
-                     recording=record).dial("/voice/access")
+    call = PhoneCall(
+        CheckedTransport(app), AUTH_TOKEN, caller=HOME, called="/voice/access", recording=record
+    ).dial("/voice/access")
     call.press("2").press("1").press("1").press("1")  # customise, greeting, record, keep
     session.expire_all()
     box = session.scalars(select(Mailbox)).one()
@@ -201,19 +229,22 @@ def test_a_greeting_is_copied_and_played_from_our_store(
 
 
 def test_a_recording_gone_from_the_platform_is_given_up_and_still_listed(
-        app, session, make_line, platform, shifted):
+    app, session, make_line, platform, shifted
+):
     make_line()
     leave_message(app, platform)
     platform.deleted.append("RE" + "a" * 32)  # 404 from now on
     platform.fail_first = 0
     worker.drain(app)
     job = session.scalars(select(Job).where(Job.kind == jobs.FETCH_MESSAGE)).one()
-    assert job.done_at is not None and "404" in (job.last_error or "")
+    assert job.done_at is not None
+    assert "404" in (job.last_error or "")
     assert message(session).stored_key is None
 
 
 def test_a_worker_killed_between_fetch_and_store_loses_nothing(
-        app, session, make_line, phone, platform, shifted, tmp_path, monkeypatch):
+    app, session, make_line, phone, platform, shifted, tmp_path, monkeypatch
+):
     """The first worker dies mid-job; the message still plays, and is stored once later."""
     make_line()
     platform.fail_first = 0
@@ -276,8 +307,11 @@ def bucket(monkeypatch):
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                        ("AWS_DEFAULT_REGION", "us-east-1")):
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ):
         monkeypatch.setenv(name, value)
     endpoint = f"http://127.0.0.1:{port}"
     boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="voicemail")
@@ -286,7 +320,8 @@ def bucket(monkeypatch):
 
 
 def test_the_bucket_store_keeps_the_copy_and_presigns_playback(
-        app, session, make_line, phone, platform, shifted, bucket):
+    app, session, make_line, phone, platform, shifted, bucket
+):
     make_line()
     platform.fail_first = 0
     sid = "RE" + "a" * 32
@@ -295,7 +330,8 @@ def test_the_bucket_store_keeps_the_copy_and_presigns_playback(
     assert message(session).stored_key == f"messages/{sid}.wav"
     s3 = boto3.client("s3", endpoint_url=bucket)
     stored = s3.get_object(Bucket="voicemail", Key=f"ivr/recordings/messages/{sid}.wav")
-    assert stored["Body"].read() == platform.wav and stored["ContentType"] == "audio/wav"
+    assert stored["Body"].read() == platform.wav
+    assert stored["ContentType"] == "audio/wav"
 
     url = listen(phone)
     assert url.startswith(f"{bucket}/voicemail/ivr/recordings/messages/{sid}.wav?")
@@ -309,7 +345,8 @@ def test_the_bucket_store_keeps_the_copy_and_presigns_playback(
 
 
 def test_a_worker_process_killed_mid_fetch_is_replaced_without_loss(
-        app, settings, session, make_line, phone, platform, tmp_path):
+    app, settings, session, make_line, phone, platform, tmp_path
+):
     """`flask ivr worker` gets SIGKILL while the audio is on its way; a new one finishes."""
     make_line()
     platform.fail_first = 0
@@ -317,14 +354,21 @@ def test_a_worker_process_killed_mid_fetch_is_replaced_without_loss(
     leave_message(app, platform, sid)
     # (the platform copy's deletion is tested in-process above)
     # (the key pair is the same basic auth, set so a development.env cannot fill it in)
-    env = environment({**settings, "IVR_JOB_LEASE_SECONDS": 2,
-                       "IVR_DELETE_PLATFORM_RECORDINGS": "0",
-                       "TWILIO_API_KEY": ACCOUNT_SID, "TWILIO_API_SECRET": AUTH_TOKEN})
+    env = environment(
+        {
+            **settings,
+            "IVR_JOB_LEASE_SECONDS": 2,
+            "IVR_DELETE_PLATFORM_RECORDINGS": "0",
+            "TWILIO_API_KEY": ACCOUNT_SID,
+            "TWILIO_API_SECRET": AUTH_TOKEN,
+        }
+    )
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "ivr", "worker"]
 
     def start() -> subprocess.Popen[bytes]:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
 
     platform.before_serving.clear()  # the platform holds its answer: the fetch is under way
     first = start()

@@ -10,11 +10,28 @@ from store import codes
 from store.models import Call, Line, Mailbox
 from tests.conftest import HOME, MOBILE
 
-EN = {key: sentence("en", key) for key in (
-    "main_menu", "customise_menu", "no_code_yet", "create_code", "choose_code", "saved",
-    "code_weak", "code_length", "fixed_line_only", "enter_code", "wrong_code", "locked",
-    "code_active", "ask_is_on", "ask_is_off", "not_understood", "goodbye",
-)}
+EN = {
+    key: sentence("en", key)
+    for key in (
+        "main_menu",
+        "customise_menu",
+        "no_code_yet",
+        "create_code",
+        "choose_code",
+        "saved",
+        "code_weak",
+        "code_length",
+        "fixed_line_only",
+        "enter_code",
+        "wrong_code",
+        "locked",
+        "code_active",
+        "ask_is_on",
+        "ask_is_off",
+        "not_understood",
+        "goodbye",
+    )
+}
 
 
 def _mailbox(session, number) -> Mailbox:
@@ -25,8 +42,9 @@ def _mailbox(session, number) -> Mailbox:
 def give_code(app, session, digits="4827", number=HOME, ask=True) -> None:
     """Arrange a line that already has a code."""
     box = _mailbox(session, number)
-    codes.save_code(session, app.extensions["ivr.hasher"], box.line, digits,
-                    app.config["IVR_CLOCK"]())
+    codes.save_code(
+        session, app.extensions["ivr.hasher"], box.line, digits, app.config["IVR_CLOCK"]()
+    )
     box.ask_code_on_fixed_line = ask
     session.commit()
 
@@ -55,14 +73,16 @@ def test_create_a_code_from_the_fixed_line(app, session, make_line, phone, langu
     assert call.said[-2:] == [say("saved"), say("customise_menu")]
     assert code_matches(app, session, "4827")
     voice = call.documents[-1].find("Gather/Say")
-    assert voice is not None and voice.get("language", "").startswith(language)
+    assert voice is not None
+    assert voice.get("language", "").startswith(language)
 
 
 def test_reference_sentences_in_english(make_line, phone):
     make_line()
     call = phone(HOME).press("2").press("2").press("1").press("4827#")
-    assert call.last_said == ("You dialled 4, 8, 2, 7. If this code suits you, press 1. "
-                              "To dial another code, press 2.")
+    assert call.last_said == (
+        "You dialled 4, 8, 2, 7. If this code suits you, press 1. To dial another code, press 2."
+    )
     call.press("1")
     assert call.said[-2] == "Your request has been taken into account."
 
@@ -76,8 +96,23 @@ def test_dial_another_code_before_confirming(app, session, make_line, phone):
     assert not code_matches(app, session, "4827")
 
 
-@pytest.mark.parametrize("weak", ["0000", "7777", "1234", "6789", "4321", "3210", "0123",
-                                  "1212", "6969", "2001", "1004", "5300"])
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "0000",
+        "7777",
+        "1234",
+        "6789",
+        "4321",
+        "3210",
+        "0123",
+        "1212",
+        "6969",
+        "2001",
+        "1004",
+        "5300",
+    ],
+)
 def test_weak_codes_are_refused_before_the_read_back(session, make_line, phone, weak):
     make_line()  # the line ends in 5300
     call = phone(HOME).press("2").press("2").press("1").press(f"{weak}#")
@@ -154,7 +189,8 @@ def test_third_wrong_current_code_locks_and_ends_the_call(app, session, make_lin
     assert call.last_said == EN["locked"]
     assert call.ended
     box = _mailbox(session, HOME)
-    assert box.strikes == 3 and box.locked_at is not None
+    assert box.strikes == 3
+    assert box.locked_at is not None
     # Next call on the same line: the code menu says to contact customer service.
     again = phone(HOME).press("2").press("2")
     assert again.said[-2:] == [EN["locked"], EN["customise_menu"]]
@@ -215,7 +251,8 @@ def test_pending_digits_are_forgotten_when_the_call_ends(session, make_line, pho
     session.expire_all()
     stored = session.get(Call, call.sid)
     assert stored.ended_at is not None
-    assert stored.context == {} and stored.last_response is None
+    assert stored.context == {}
+    assert stored.last_response is None
 
 
 def test_attested_trust_needs_stir_shaken_a(app, session, make_line, phone):

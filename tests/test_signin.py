@@ -61,7 +61,8 @@ def test_a_right_answer_in_flight_never_lifts_a_lock_others_set(two, clock):
     first.commit()
     assert not signin.forgive(first, mine)
     first.commit()
-    assert row(second).failures == 5 and row(second).locked_until is not None
+    assert row(second).failures == 5
+    assert row(second).locked_until is not None
     assert signin.take_attempt(second, KEY, clock()) is None
 
 
@@ -76,7 +77,8 @@ def test_a_right_answer_gives_back_its_own_attempt_only(two, clock):
     mine = take(first, clock)
     assert signin.forgive(first, mine)
     first.commit()
-    assert row(second).failures == 0 and row(second).locked_until is None
+    assert row(second).failures == 0
+    assert row(second).locked_until is None
 
 
 def test_one_totp_step_is_claimed_once(app, two, clock):
@@ -85,7 +87,8 @@ def test_one_totp_step_is_claimed_once(app, two, clock):
     code = pyotp.TOTP(account.secret).at(clock())
     mine = advisers.find_adviser(first, "ann")
     theirs = advisers.find_adviser(second, "ann")  # both loaded before either claims
-    assert mine is not None and theirs is not None
+    assert mine is not None
+    assert theirs is not None
     assert advisers.check_totp(first, mine, code, clock())
     assert mine.totp_last_step is not None
     first.commit()

@@ -28,8 +28,9 @@ def throttled() -> float:
     return REGISTRY.get_sample_value("ivr_code_throttled_total", {"scope": "call"}) or 0.0
 
 
-def test_the_third_wrong_code_of_a_call_ends_it_whatever_lines_it_named(app, session,
-                                                                       make_line, phone):
+def test_the_third_wrong_code_of_a_call_ends_it_whatever_lines_it_named(
+    app, session, make_line, phone
+):
     make_line()
     make_line(OTHER)
     give_code(app, session)
@@ -37,9 +38,11 @@ def test_the_third_wrong_code_of_a_call_ends_it_whatever_lines_it_named(app, ses
     before = throttled()
     call = phone(MOBILE).press("0142685300#").press("1111#").press("*")
     call.press("0142685301#").press("2222#").press("*")
-    assert call.last_said == sentence("en", "enter_line") and not call.ended
+    assert call.last_said == sentence("en", "enter_line")
+    assert not call.ended
     call.press(f"{UNKNOWN}#").press("3333#")
-    assert call.last_said == sentence("en", "locked") and call.ended
+    assert call.last_said == sentence("en", "locked")
+    assert call.ended
     # No line is locked: each took one strike; the call is what was stopped.
     assert (strikes(session, HOME), strikes(session, OTHER)) == (1, 1)
     assert [row.strikes for row in session.scalars(select(PhantomStrikes))] == [1]
@@ -51,11 +54,11 @@ def test_unknown_lines_only_end_the_call_too(phone):
     call.press("0145999998#").press("2222#").press("*").press("0145999997#")
     assert call.last_said == sentence("en", "enter_code")
     call.press("3333#")
-    assert call.ended and call.last_said == sentence("en", "locked")
+    assert call.ended
+    assert call.last_said == sentence("en", "locked")
 
 
-def test_two_wrong_codes_and_the_right_one_still_open_the_mailbox(app, session, make_line,
-                                                                  phone):
+def test_two_wrong_codes_and_the_right_one_still_open_the_mailbox(app, session, make_line, phone):
     make_line()
     give_code(app, session)
     call = phone(MOBILE).press("0142685300#").press("1111#").press("2222#").press("4827#")

@@ -19,9 +19,14 @@ DESK = "+33199000000"
 @pytest.fixture(scope="module", params=PLATFORMS)
 def served(databases, request):
     url = databases.create()
-    settings = http_settings(request.param, IVR_DATABASE_URL=url, IVR_PIN_PEPPER="http-pepper",
-                             IVR_SECRET_KEY="http-key", IVR_BCRYPT_ROUNDS=4,
-                             IVR_SUPPORT_DIAL=DESK)
+    settings = http_settings(
+        request.param,
+        IVR_DATABASE_URL=url,
+        IVR_PIN_PEPPER="http-pepper",
+        IVR_SECRET_KEY="http-key",
+        IVR_BCRYPT_ROUNDS=4,
+        IVR_SUPPORT_DIAL=DESK,
+    )
     from store.db import make_engine, make_session_factory
 
     engine = make_engine(url)
@@ -35,9 +40,14 @@ def served(databases, request):
 
 
 def flask(settings, *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "flask", "ivr", *args], cwd=ROOT,
-                            env=environment(settings), capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "ivr", *args],
+        cwd=ROOT,
+        env=environment(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -48,16 +58,29 @@ def test_portal_and_support_line_over_http(served):
     auth = {"Authorization": f"Bearer {key}"}
     line_url = f"{base}/api/v1/lines/%2B33142685300"
     assert requests.get(line_url, timeout=10).status_code == 401
-    answer = requests.put(f"{line_url}/service-pin", json={"pin": "48271"}, headers=auth,
-                          timeout=10)
-    assert answer.status_code == 200 and answer.json()["service_pin"]["permanent_active"]
-    home = flask(settings, "call", "--from", HOME, "--to", "support", "--url", base,
-                 "--keys", "48271#")
+    answer = requests.put(
+        f"{line_url}/service-pin", json={"pin": "48271"}, headers=auth, timeout=10
+    )
+    assert answer.status_code == 200
+    assert answer.json()["service_pin"]["permanent_active"]
+    home = flask(
+        settings, "call", "--from", HOME, "--to", "support", "--url", base, "--keys", "48271#"
+    )
     assert "Thank you, your identity is confirmed." in home
     assert f"(call put through to {DESK})" in home
     issued = requests.post(f"{line_url}/service-pin/temporary", headers=auth, timeout=10).json()
-    mobile = flask(settings, "call", "--from", MOBILE, "--to", "support", "--url", base,
-                   "--keys", f"100200300# {issued['pin']}#")
+    mobile = flask(
+        settings,
+        "call",
+        "--from",
+        MOBILE,
+        "--to",
+        "support",
+        "--url",
+        base,
+        "--keys",
+        f"100200300# {issued['pin']}#",
+    )
     assert "Thank you, your identity is confirmed." in mobile
     state = requests.get(line_url, headers=auth, timeout=10).json()
     assert state["service_pin"]["kinds_active"] == ["permanent", "temporary"]

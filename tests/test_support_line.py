@@ -15,10 +15,19 @@ DESK = "+33199000000"
 CUSTOMER = "100200300"
 PERMANENT_PIN = "48271"
 TTL = 7200
-EN = {key: sentence("en", key) for key in (
-    "enter_service_pin", "enter_customer_number", "identity_confirmed", "pin_not_valid",
-    "identity_not_confirmed", "connect_adviser", "support_unavailable", "not_understood",
-)}
+EN = {
+    key: sentence("en", key)
+    for key in (
+        "enter_service_pin",
+        "enter_customer_number",
+        "identity_confirmed",
+        "pin_not_valid",
+        "identity_not_confirmed",
+        "connect_adviser",
+        "support_unavailable",
+        "not_understood",
+    )
+}
 VERIFIED = [EN["identity_confirmed"], EN["connect_adviser"]]
 UNVERIFIED = [EN["identity_not_confirmed"], EN["connect_adviser"]]
 
@@ -40,15 +49,26 @@ def _line(session, number=HOME) -> Line:
 
 
 def set_pin(app, session, pin=PERMANENT_PIN, number=HOME) -> None:
-    pins.set_permanent_pin(session, app.extensions["ivr.hasher"], _line(session, number), pin,
-                           actor="test", now=app.config["IVR_CLOCK"]())
+    pins.set_permanent_pin(
+        session,
+        app.extensions["ivr.hasher"],
+        _line(session, number),
+        pin,
+        actor="test",
+        now=app.config["IVR_CLOCK"](),
+    )
     session.commit()
 
 
 def temporary_pin(app, session, number=HOME) -> str:
-    issued = pins.issue_temporary_pin(session, app.extensions["ivr.hasher"],
-                                      _line(session, number), actor="test",
-                                      now=app.config["IVR_CLOCK"](), ttl_seconds=TTL)
+    issued = pins.issue_temporary_pin(
+        session,
+        app.extensions["ivr.hasher"],
+        _line(session, number),
+        actor="test",
+        now=app.config["IVR_CLOCK"](),
+        ttl_seconds=TTL,
+    )
     session.commit()
     return issued.pin
 
@@ -74,11 +94,14 @@ def test_own_line_permanent_pin_is_confirmed_and_put_through(app, session, line,
     assert call.said == [EN["enter_service_pin"]]
     call.press(PERMANENT_PIN + "#")
     assert call.said[1:] == VERIFIED
-    assert call.dialled == [DESK] and call.ended
+    assert call.dialled == [DESK]
+    assert call.ended
     dial = call.documents[-1].find("Dial")
-    assert dial is not None and dial.get("action") == "/support/after-dial"
+    assert dial is not None
+    assert dial.get("action") == "/support/after-dial"
     number = dial.find("Number")
-    assert number is not None and number.get("url") == f"/support/whisper/{call.sid}"
+    assert number is not None
+    assert number.get("url") == f"/support/whisper/{call.sid}"
     record = outcome(session, call)
     assert (record.verified_by, record.line_id, record.caller) == ("permanent", line.id, HOME)
     assert record.verified_at == clock.now
@@ -89,7 +112,8 @@ def test_own_line_permanent_pin_is_confirmed_and_put_through(app, session, line,
 def test_own_line_temporary_pin_is_confirmed(app, session, line, phone):
     pin = temporary_pin(app, session)
     call = support(phone).press(pin + "#")
-    assert call.said[1:] == VERIFIED and call.dialled == [DESK]
+    assert call.said[1:] == VERIFIED
+    assert call.dialled == [DESK]
     assert outcome(session, call).verified_by == "temporary"
 
 
@@ -101,7 +125,8 @@ def test_mobile_gives_customer_number_then_temporary_pin(app, session, line, pho
     call.press(CUSTOMER + "#")
     assert call.last_said == EN["enter_service_pin"]
     call.press(pin + "#")
-    assert call.said[2:] == VERIFIED and call.dialled == [DESK]
+    assert call.said[2:] == VERIFIED
+    assert call.dialled == [DESK]
     record = outcome(session, call)
     assert (record.verified_by, record.line_id, record.caller) == ("temporary", line.id, MOBILE)
 
@@ -110,7 +135,8 @@ def test_permanent_pin_is_refused_from_another_number(app, session, line, phone)
     set_pin(app, session)
     call = support(phone, MOBILE).press(CUSTOMER + "#").press(PERMANENT_PIN + "#")
     assert call.said[-2:] == [EN["pin_not_valid"], EN["enter_service_pin"]]
-    assert call.dialled == [] and outcome(session, call).verified_by is None
+    assert call.dialled == []
+    assert outcome(session, call).verified_by is None
     assert pin_row(session).failures == 1
 
 
@@ -132,7 +158,8 @@ def test_three_wrong_pins_route_the_call_unverified_and_lock(app, session, line,
     assert call.dialled == [DESK]
     assert outcome(session, call).verified_by is None
     row = pin_row(session)
-    assert row.failures == 3 and row.locked_at is not None
+    assert row.failures == 3
+    assert row.locked_at is not None
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "service_pin.locked"))
     assert [e.line_number for e in entry] == [HOME]
 
@@ -144,7 +171,8 @@ def test_lock_holds_until_an_adviser_clears_it_even_after_a_new_temporary_pin(
     support(phone).press("11223#").press("99887#").press("55661#")
     clock.advance(86400)
     call = support(phone).press(PERMANENT_PIN + "#")
-    assert call.said[1:] == UNVERIFIED and outcome(session, call).verified_by is None
+    assert call.said[1:] == UNVERIFIED
+    assert outcome(session, call).verified_by is None
     pin = temporary_pin(app, session)
     assert pin_row(session).failures == 3
     call = support(phone, MOBILE).press(CUSTOMER + "#").press(pin + "#")
@@ -227,7 +255,8 @@ def test_unknown_customer_number_sounds_and_costs_like_a_wrong_pin(
     known = _words_and_hashes(phone, monkeypatch, MOBILE, [CUSTOMER + "#", *keys])
     unknown = _words_and_hashes(phone, monkeypatch, MOBILE, ["999888777#", *keys])
     assert known == unknown
-    assert known[0][-2:] == UNVERIFIED and known[1] == 3
+    assert known[0][-2:] == UNVERIFIED
+    assert known[1] == 3
 
 
 def test_input_that_is_not_a_pin_is_not_a_failure(app, session, line, phone):
@@ -266,7 +295,8 @@ def test_a_retried_pin_step_counts_once(app, session, line, phone):
     call = support(phone).press("11223#")
     first = call.documents[-1]
     status, body = call.retry()
-    assert status == 200 and "This PIN is not valid." in body
+    assert status == 200
+    assert "This PIN is not valid." in body
     assert pin_row(session).failures == 1
     assert first.find("Gather") is not None
 
@@ -277,7 +307,8 @@ def test_status_callback_after_the_transfer(app, session, line, phone):
     call.hang_up()
     session.expire_all()
     stored = session.get(Call, call.sid)
-    assert stored.ended_at is not None and stored.context == {}
+    assert stored.ended_at is not None
+    assert stored.context == {}
     assert outcome(session, call).verified_by == "permanent"
 
 
@@ -285,13 +316,21 @@ def test_french_line_hears_french(app, session, make_line, phone):
     make_line(language="fr", customer_number=CUSTOMER)
     set_pin(app, session)
     call = support(phone).press(PERMANENT_PIN + "#")
-    assert call.said == [sentence("fr", "enter_service_pin"), sentence("fr", "identity_confirmed"),
-                         sentence("fr", "connect_adviser")]
+    assert call.said == [
+        sentence("fr", "enter_service_pin"),
+        sentence("fr", "identity_confirmed"),
+        sentence("fr", "connect_adviser"),
+    ]
 
 
-@pytest.mark.parametrize("address, element", [
-    ("client:advisers", "Client"), ("sip:desk@pbx.example.net", "Sip"), (DESK, "Number"),
-])
+@pytest.mark.parametrize(
+    ("address", "element"),
+    [
+        ("client:advisers", "Client"),
+        ("sip:desk@pbx.example.net", "Sip"),
+        (DESK, "Number"),
+    ],
+)
 def test_support_desk_as_a_number_client_or_sip(
     settings, app, session, line, phone, address, element
 ):
@@ -299,7 +338,8 @@ def test_support_desk_as_a_number_client_or_sip(
     set_pin(app, session)
     call = support(phone).press(PERMANENT_PIN + "#")
     target = call.documents[-1].find(f"Dial/{element}")
-    assert target is not None and target.get("url") == f"/support/whisper/{call.sid}"
+    assert target is not None
+    assert target.get("url") == f"/support/whisper/{call.sid}"
     if element == "Client":
         assert target.findtext("Identity") == "advisers"
         parameters = {p.get("name"): p.get("value") for p in target.findall("Parameter")}
@@ -313,7 +353,8 @@ def test_without_a_support_desk_the_caller_is_told_and_the_call_ends(app, sessio
     set_pin(app, session)
     call = support(phone).press(PERMANENT_PIN + "#")
     assert call.said[1:] == [*VERIFIED, EN["support_unavailable"]]
-    assert call.dialled == [] and call.documents[-1].find("Hangup") is not None
+    assert call.dialled == []
+    assert call.documents[-1].find("Hangup") is not None
     assert outcome(session, call).verified_by == "permanent"
 
 
@@ -322,7 +363,6 @@ def test_whisper_tells_the_adviser_from_the_stored_outcome(app, session, line, p
     verified = support(phone).press(PERMANENT_PIN + "#")
     unverified = support(phone, MOBILE).press("1#").press("11223#").press("1#").press("2#")
     assert unverified.said[-2:] == UNVERIFIED
-
 
     def whisper(call, sid):
         status, body = call.post(f"/support/whisper/{sid}", {"ParentCallSid": call.sid})
@@ -340,10 +380,14 @@ def test_support_webhooks_check_the_signature(client, line):
         assert answer.status_code == 403, path
 
 
-@pytest.mark.parametrize("status, said", [
-    ("completed", []), ("no-answer", [EN["support_unavailable"]]),
-    ("busy", [EN["support_unavailable"]]),
-])
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        ("completed", []),
+        ("no-answer", [EN["support_unavailable"]]),
+        ("busy", [EN["support_unavailable"]]),
+    ],
+)
 def test_after_dial(app, session, line, phone, status, said):
     call = support(phone).press("*")
     before = len(call.said)
@@ -355,20 +399,32 @@ def test_after_dial(app, session, line, phone, status, said):
     assert len(call.said) == before
 
 
-@pytest.mark.parametrize("verstat, asked", [
-    (None, "enter_customer_number"), ("TN-Validation-Passed-B", "enter_customer_number"),
-    ("TN-Validation-Passed-A", "enter_service_pin"),
-])
+@pytest.mark.parametrize(
+    ("verstat", "asked"),
+    [
+        (None, "enter_customer_number"),
+        ("TN-Validation-Passed-B", "enter_customer_number"),
+        ("TN-Validation-Passed-A", "enter_service_pin"),
+    ],
+)
 def test_attested_caller_id_is_needed_for_the_own_line_path(app, line, phone, verstat, asked):
     app.config["IVR_TRUST_CALLER_ID"] = "attested"
     extra = {"StirVerstat": verstat} if verstat else {}
     assert support(phone, **extra).said == [EN[asked]]
 
 
-@pytest.mark.parametrize("value, ok", [
-    ("+33199000000", True), ("client:advisers", True), ("sip:desk@pbx.example.net", True),
-    ("0199000000", False), ("client:", False), ("tel:+33199000000", False), ("+33 1 99", False),
-])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("+33199000000", True),
+        ("client:advisers", True),
+        ("sip:desk@pbx.example.net", True),
+        ("0199000000", False),
+        ("client:", False),
+        ("tel:+33199000000", False),
+        ("+33 1 99", False),
+    ],
+)
 def test_support_dial_setting_is_checked(value, ok):
     from ivr.config import ConfigError, parse_settings
 

@@ -43,8 +43,7 @@ def unlock(session) -> None:
     session.commit()
 
 
-def test_known_and_unknown_customer_numbers_run_the_same_statements(
-        app, session, line, phone):  # noqa: F811
+def test_known_and_unknown_customer_numbers_run_the_same_statements(app, session, line, phone):  # noqa: F811
     set_pin(app, session)  # a PIN row exists: the known line has something to look at
     seen = {}
     for customer in (CUSTOMER, UNKNOWN):
@@ -68,8 +67,7 @@ def test_known_and_unknown_customer_numbers_run_the_same_statements(
     assert locked == seen[UNKNOWN][1]
 
 
-def test_known_and_unknown_customer_numbers_take_the_same_time(
-        app, session, line, phone):  # noqa: F811
+def test_known_and_unknown_customer_numbers_take_the_same_time(app, session, line, phone):  # noqa: F811
     """Medians over a few hundred PIN steps at cost 4, known and unknown interleaved.
 
     Interleaving puts both under the same load as it comes and goes; medians

@@ -55,8 +55,13 @@ def two_servers(databases):
         for number in (HOME, OTHER):
             add_line(session, number, region="FR", language="en")
         session.commit()
-    settings = {"IVR_DATABASE_URL": url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "IVR_PIN_PEPPER": PEPPER, "IVR_SECRET_KEY": "k", "IVR_BCRYPT_ROUNDS": 4}
+    settings = {
+        "IVR_DATABASE_URL": url,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "IVR_PIN_PEPPER": PEPPER,
+        "IVR_SECRET_KEY": "k",
+        "IVR_BCRYPT_ROUNDS": 4,
+    }
     with gunicorn(settings) as first, gunicorn(settings) as second:
         yield first, second, engine
     engine.dispose()
@@ -82,7 +87,8 @@ def test_one_call_alternating_between_servers_to_the_end(two_servers):
         if home.ended:
             break
         home.silence()
-    assert home.ended and home.last_said == sentence("en", "goodbye")
+    assert home.ended
+    assert home.last_said == sentence("en", "goodbye")
     assert transport.served[:4] == [first + "/", second + "/", first + "/", second + "/"]
     assert len(transport.served) >= 10
     stored = mailbox(engine, HOME).code_hash
@@ -99,10 +105,13 @@ def test_three_wrong_codes_lock_across_both_servers(two_servers):
     one.press("1111#").press("2222#")
     assert one.last_said == sentence("en", "enter_code")
     two = call(Alternating(first, second), MOBILE).press("0142685301#").press("3333#")
-    assert two.heard(sentence("en", "locked")) and two.ended
+    assert two.heard(sentence("en", "locked"))
+    assert two.ended
     # Now even the right code, on either server, hears the lock.
     for order in ((first, second), (second, first)):
         again = call(Alternating(*order), MOBILE).press("0142685301#")
-        assert again.heard(sentence("en", "locked")) and again.ended
+        assert again.heard(sentence("en", "locked"))
+        assert again.ended
     box = mailbox(engine, OTHER)
-    assert box.strikes == codes.MAX_STRIKES and box.locked_at is not None
+    assert box.strikes == codes.MAX_STRIKES
+    assert box.locked_at is not None

@@ -34,8 +34,13 @@ PEPPER = "voicemail-http-pepper"
 def served(databases, request):
     """gunicorn per platform, serving a migrated database with the demo line, its code 4827."""
     url = databases.create()
-    settings = http_settings(request.param, IVR_DATABASE_URL=url, IVR_PIN_PEPPER=PEPPER,
-                             IVR_SECRET_KEY="http-key", IVR_BCRYPT_ROUNDS=4)
+    settings = http_settings(
+        request.param,
+        IVR_DATABASE_URL=url,
+        IVR_PIN_PEPPER=PEPPER,
+        IVR_SECRET_KEY="http-key",
+        IVR_BCRYPT_ROUNDS=4,
+    )
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     with sessions() as session:
@@ -61,17 +66,42 @@ class CheckedHttp(HttpTransport):
 def remote(served, caller: str) -> PhoneCall:
     base, settings, _ = served
     platform = settings["IVR_PLATFORM"]
-    return PhoneCall(CheckedHttp(base), phone_secret(platform), caller=caller,
-                     called="/voice/access", platform=platform).dial("/voice/access")
+    return PhoneCall(
+        CheckedHttp(base),
+        phone_secret(platform),
+        caller=caller,
+        called="/voice/access",
+        platform=platform,
+    ).dial("/voice/access")
 
 
 def test_the_console_phone_leaves_a_message_heard_remotely(served):
     base, settings, sessions = served
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "ivr", "call", "--from", "+33612345678",
-         "--to", "deposit", "--mailbox", "0142685300", "--url", base, "--speak", "8",
-         "--keys", "- 1"],
-        cwd=ROOT, env=environment(settings), capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "ivr",
+            "call",
+            "--from",
+            "+33612345678",
+            "--to",
+            "deposit",
+            "--mailbox",
+            "0142685300",
+            "--url",
+            base,
+            "--speak",
+            "8",
+            "--keys",
+            "- 1",
+        ],
+        cwd=ROOT,
+        env=environment(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert sentence("en", "message_recorded") in result.stdout
@@ -89,34 +119,52 @@ def test_a_reviewed_urgent_deposit_then_listening_with_keys_during_playback(serv
     platform = settings["IVR_PLATFORM"]
     with sessions() as session:
         before = set(session.scalars(select(Message.id)))
-    deposit = PhoneCall(CheckedHttp(base), phone_secret(platform), caller="+33698765432",
-                        called=HOME, platform=platform,
-                        recording=simulated_recording(6)).dial("/voice/deposit")
+    deposit = PhoneCall(
+        CheckedHttp(base),
+        phone_secret(platform),
+        caller="+33698765432",
+        called=HOME,
+        platform=platform,
+        recording=simulated_recording(6),
+    ).dial("/voice/deposit")
     deposit.silence()  # the greeting to its end, the beep, six seconds, `#`
     assert deposit.last_said == sentence("en", "review_options")
     deposit.press("2")  # listen to it
     first = deposit.said[-2]
-    assert first.startswith("[recording ") and deposit.last_said == sentence("en", "review_options")
+    assert first.startswith("[recording ")
+    assert deposit.last_said == sentence("en", "review_options")
     deposit.press("3")  # record it again: a second recording, `#`, the review
     deposit.press("4")  # urgent, and sent
-    assert deposit.said[-3:] == [sentence("en", "marked_urgent"),
-                                 sentence("en", "message_recorded"), sentence("en", "goodbye")]
+    assert deposit.said[-3:] == [
+        sentence("en", "marked_urgent"),
+        sentence("en", "message_recorded"),
+        sentence("en", "goodbye"),
+    ]
     deposit.hang_up()  # both recordings' callbacks arrive after the call ended
     with sessions() as session:
         [urgent] = [m for m in session.scalars(select(Message)) if m.id not in before]
-        assert urgent.urgent and urgent.caller == "+33698765432"
+        assert urgent.urgent
+        assert urgent.caller == "+33698765432"
         assert first != f"[recording {urgent.recording_url}]"
-        old = [m.recording_url for m in session.scalars(select(Message).where(
-            Message.id != urgent.id).order_by(Message.received_at, Message.id))]
+        old = [
+            m.recording_url
+            for m in session.scalars(
+                select(Message)
+                .where(Message.id != urgent.id)
+                .order_by(Message.received_at, Message.id)
+            )
+        ]
     call = remote(served, "+33700000002").press("0142685300#").press("4827#").press("1")
     assert call.said[-6] == "1 of them is urgent."
     assert call.said[-5] == sentence("en", "urgent_message")
-    assert call.said[-4].startswith("Message received on ") and call.said[-4].endswith(
-        "from 0, 6, 9, 8, 7, 6, 5, 4, 3, 2.")
+    assert call.said[-4].startswith("Message received on ")
+    assert call.said[-4].endswith("from 0, 6, 9, 8, 7, 6, 5, 4, 3, 2.")
     assert call.said[-3] == f"[recording {urgent.recording_url}]"
     call.press("#")  # skip to the options
-    assert call.said[-2:] == [sentence("en", "message_options"),
-                              sentence("en", "message_more_options")]
+    assert call.said[-2:] == [
+        sentence("en", "message_options"),
+        sentence("en", "message_more_options"),
+    ]
     call.press("2")  # the next one, while its envelope is being said
     assert call.said[-3] == f"[recording {old[0]}]"
     call.press("4")  # back to the urgent one
@@ -133,8 +181,9 @@ def test_a_reviewed_urgent_deposit_then_listening_with_keys_during_playback(serv
 def test_concurrent_wrong_codes_check_at_most_three(served):
     """Runs last in this module: it leaves the line locked."""
     base, _settings, sessions = served
-    calls = [remote(served, f"+336000000{index:02d}").press("0142685300#")
-             for index in range(CALLERS)]
+    calls = [
+        remote(served, f"+336000000{index:02d}").press("0142685300#") for index in range(CALLERS)
+    ]
     assert all(call.last_said == sentence("en", "enter_code") for call in calls)
     start = threading.Barrier(CALLERS)
     errors: list[BaseException] = []
@@ -146,26 +195,36 @@ def test_concurrent_wrong_codes_check_at_most_three(served):
         except BaseException as error:  # reported below, in the test's thread
             errors.append(error)
 
-    threads = [threading.Thread(target=wrong_code, args=(call, f"{1000 + i * 7:04d}"))
-               for i, call in enumerate(calls)]
+    threads = [
+        threading.Thread(target=wrong_code, args=(call, f"{1000 + i * 7:04d}"))
+        for i, call in enumerate(calls)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     assert not errors, errors
     answers = [call.last_said for call in calls]
-    wrong = sum(call.said[-2:] == [sentence("en", "wrong_code"), sentence("en", "enter_code")]
-                for call in calls)
+    wrong = sum(
+        call.said[-2:] == [sentence("en", "wrong_code"), sentence("en", "enter_code")]
+        for call in calls
+    )
     locked = sum(answer == sentence("en", "locked") for answer in answers)
     assert wrong + locked == CALLERS
     with sessions() as session:
         box = session.scalars(select(Mailbox).join(Line).where(Line.number == HOME)).one()
-        assert box.strikes == 3 and box.locked_at is not None
-        locks = session.scalar(select(func.count()).select_from(AuditEntry)
-                               .where(AuditEntry.action == "mailbox.locked"))
+        assert box.strikes == 3
+        assert box.locked_at is not None
+        locks = session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "mailbox.locked")
+        )
     # A code is checked for each "Incorrect code." and for the one that locked the line.
-    assert locks == 1 and wrong == 2
+    assert locks == 1
+    assert wrong == 2
     assert wrong + locks <= codes.MAX_STRIKES
     # The right code is refused now, from anywhere.
     after = remote(served, "+33700000002").press("0142685300#")
-    assert after.last_said == sentence("en", "locked") and after.ended
+    assert after.last_said == sentence("en", "locked")
+    assert after.ended

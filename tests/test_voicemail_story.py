@@ -15,13 +15,13 @@ def test_deposit_listen_lock_reset_and_a_new_code(app, session, make_line, phone
     make_line()
     give_code(app, session)
     # A caller leaves a message with the console phone.
-    left = runner.invoke(args=["ivr", "call", "--from", "+33611223344", "--to", "deposit",
-                               "--mailbox", "0142685300"])
+    left = runner.invoke(
+        args=["ivr", "call", "--from", "+33611223344", "--to", "deposit", "--mailbox", "0142685300"]
+    )
     assert left.exit_code == 0, left.output
     assert sentence("en", "message_recorded") in said(left)
     # The subscriber hears it remotely after the line number and the code.
-    heard = runner.invoke(args=["ivr", "call", "--from", MOBILE,
-                                "--keys", "0142685300# 4827# 1 2"])
+    heard = runner.invoke(args=["ivr", "call", "--from", MOBILE, "--keys", "0142685300# 4827# 1 2"])
     lines = said(heard)
     assert "You have 1 new message and 0 saved messages." in lines
     envelope = next(line for line in lines if line.startswith("Message received on"))
@@ -33,14 +33,17 @@ def test_deposit_listen_lock_reset_and_a_new_code(app, session, make_line, phone
     assert first.said[-2:] == [sentence("en", "wrong_code"), sentence("en", "enter_code")]
     first.hang_up()
     second = phone("+33655443322").press("0142685300#").press("3333#")
-    assert second.last_said == sentence("en", "locked") and second.ended
+    assert second.last_said == sentence("en", "locked")
+    assert second.ended
     # The right code is then refused.
     refused = phone(MOBILE).press("0142685300#")
-    assert refused.last_said == sentence("en", "locked") and refused.ended
+    assert refused.last_said == sentence("en", "locked")
+    assert refused.ended
     assert phone(HOME).said == [sentence("en", "locked")]
     # After the reset, the subscriber creates a new code from the fixed line.
-    reset = runner.invoke(args=["ivr", "reset-mailbox", HOME, "--reason", "locked out",
-                                "--override"])
+    reset = runner.invoke(
+        args=["ivr", "reset-mailbox", HOME, "--reason", "locked out", "--override"]
+    )
     assert reset.exit_code == 0, reset.output
     new = phone(HOME).press("2").press("2").press("1").press("5190#").press("1")
     assert new.said[-2] == sentence("en", "saved")

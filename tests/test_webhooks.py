@@ -22,8 +22,13 @@ def signed_post(client, url, form, token=AUTH_TOKEN, sign_url=None, headers=None
 
 
 def form(**extra):
-    return {"CallSid": "CA" + "1" * 32, "AccountSid": ACCOUNT_SID, "From": HOME,
-            "To": "+33900000000", **extra}
+    return {
+        "CallSid": "CA" + "1" * 32,
+        "AccountSid": ACCOUNT_SID,
+        "From": HOME,
+        "To": "+33900000000",
+        **extra,
+    }
 
 
 def calls(session) -> int:
@@ -42,8 +47,9 @@ def test_bad_signatures_get_403_and_change_nothing(client, session, make_line, c
         answer = signed_post(client, ENTRY, body, sign_url="http://localhost/voice/deposit")
     else:
         signature = RequestValidator(AUTH_TOKEN).compute_signature(ENTRY, body)
-        answer = client.post(ENTRY, data={**body, "From": MOBILE},
-                             headers={"X-Twilio-Signature": signature})
+        answer = client.post(
+            ENTRY, data={**body, "From": MOBILE}, headers={"X-Twilio-Signature": signature}
+        )
     assert answer.status_code == 403
     assert calls(session) == 0
 
@@ -69,8 +75,11 @@ def test_signature_behind_trusted_proxies(settings, make_line, proxies):
     client = app.test_client()
     public = "https://voicemail.example.net/voice/access"
     hops = ", ".join(["voicemail.example.net"] + ["internal"] * (proxies - 1))
-    headers = {"X-Forwarded-Proto": ", ".join(["https"] * proxies),
-               "X-Forwarded-Host": hops, "X-Forwarded-For": ", ".join(["203.0.113.9"] * proxies)}
+    headers = {
+        "X-Forwarded-Proto": ", ".join(["https"] * proxies),
+        "X-Forwarded-Host": hops,
+        "X-Forwarded-For": ", ".join(["203.0.113.9"] * proxies),
+    }
     with app.extensions["ivr.sessions"]() as session:
         from store.lines import add_line
 

@@ -17,8 +17,9 @@ LOCAL_XML_XSD = Path(__file__).resolve().parent / "data" / "xml.xsd"
 @functools.cache
 def schema() -> xmlschema.XMLSchema | None:
     if not ENTRY.is_file():
-        warnings.warn(f"TwiML schema not found at {ENTRY}: documents are parsed, not validated",
-                      stacklevel=1)
+        warnings.warn(
+            f"TwiML schema not found at {ENTRY}: documents are parsed, not validated", stacklevel=1
+        )
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -34,8 +34,9 @@ from ivr.database import db
 from store import signin
 from store.models import Adviser, ConsoleSession
 
-bp = Blueprint("console", __name__, url_prefix="/console",
-               template_folder="templates", static_folder="static")
+bp = Blueprint(
+    "console", __name__, url_prefix="/console", template_folder="templates", static_folder="static"
+)
 csrf = CSRFProtect()
 
 COOKIE_KEY = "console"
@@ -153,21 +154,26 @@ def protect_answers(response: Response) -> Response:
 @bp.errorhandler(CSRFError)
 def csrf_refused(error: CSRFError) -> tuple[str, int]:
     """A form without a valid token changes nothing."""
-    return render_template("console/error.html", title="Form expired",
-                           message="This form has expired or did not come from the console. "
-                                   "Go back, reload the page and try again."), 400
+    return render_template(
+        "console/error.html",
+        title="Form expired",
+        message="This form has expired or did not come from the console. "
+        "Go back, reload the page and try again.",
+    ), 400
 
 
 @bp.errorhandler(403)
 def forbidden(_error: Exception) -> tuple[str, int]:
-    return render_template("console/error.html", title="Not allowed",
-                           message="This page is for supervisors."), 403
+    return render_template(
+        "console/error.html", title="Not allowed", message="This page is for supervisors."
+    ), 403
 
 
 @bp.errorhandler(404)
 def not_found(_error: Exception) -> tuple[str, int]:
-    return render_template("console/error.html", title="Not found",
-                           message="There is nothing at this address."), 404
+    return render_template(
+        "console/error.html", title="Not found", message="There is nothing at this address."
+    ), 404
 
 
 @bp.app_template_filter("when")

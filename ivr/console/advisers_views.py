@@ -12,11 +12,16 @@ from store import advisers
 from store.models import Adviser
 
 
-def _page(form: NewAdviserForm | None = None, shown: dict[str, str] | None = None,
-          status: int = 200) -> tuple[str, int]:
+def _page(
+    form: NewAdviserForm | None = None, shown: dict[str, str] | None = None, status: int = 200
+) -> tuple[str, int]:
     """The accounts, the creation form, and a one-time password when one was just made."""
-    page = render_template("console/advisers.html", advisers=advisers.all_advisers(db()),
-                           form=form or NewAdviserForm(formdata=None), shown=shown)
+    page = render_template(
+        "console/advisers.html",
+        advisers=advisers.all_advisers(db()),
+        form=form or NewAdviserForm(formdata=None),
+        shown=shown,
+    )
     return page, status
 
 
@@ -35,8 +40,13 @@ def create_adviser() -> tuple[str, int]:
         return _page(form, status=400)
     try:
         account, password = advisers.create_adviser(
-            store, current_app.extensions["ivr.hasher"], form.username.data or "",
-            form.role.data or "adviser", actor=actor(), now=now())
+            store,
+            current_app.extensions["ivr.hasher"],
+            form.username.data or "",
+            form.role.data or "adviser",
+            actor=actor(),
+            now=now(),
+        )
     except advisers.AccountError as error:
         flash(f"Not created: {error}.", "error")
         return _page(form, status=400)
@@ -87,8 +97,9 @@ def reset_adviser_password(adviser_id: int) -> tuple[str, int] | Response:
     account = _account(adviser_id)
     if not _not_self(account):
         return redirect(url_for("console.adviser_list"))
-    password = advisers.reset_password(db(), current_app.extensions["ivr.hasher"], account,
-                                       actor=actor(), now=now())
+    password = advisers.reset_password(
+        db(), current_app.extensions["ivr.hasher"], account, actor=actor(), now=now()
+    )
     db().commit()
     return _page(shown={"username": account.username, "password": password})
 
@@ -101,6 +112,5 @@ def reset_adviser_totp(adviser_id: int) -> Response:
     if _not_self(account):
         advisers.reset_totp(db(), account, actor=actor(), now=now())
         db().commit()
-        flash(f"{account.username} will set up a new authenticator at the next sign-in.",
-              "success")
+        flash(f"{account.username} will set up a new authenticator at the next sign-in.", "success")
     return redirect(url_for("console.adviser_list"))

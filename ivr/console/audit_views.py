@@ -36,9 +36,12 @@ def _entries(limit: int) -> list[AuditEntry]:
 @bp.get("/audit")
 def audit_page() -> str:
     """The newest entries first."""
-    return render_template("console/audit.html", entries=_entries(PAGE),
-                           line=request.args.get("line", ""),
-                           action=request.args.get("action", ""))
+    return render_template(
+        "console/audit.html",
+        entries=_entries(PAGE),
+        line=request.args.get("line", ""),
+        action=request.args.get("action", ""),
+    )
 
 
 def _cell(value: object) -> str:
@@ -57,8 +60,22 @@ def audit_csv() -> Response:
     writer.writerow(["at", "actor", "action", "line", "reason", "override", "details"])
     for entry in _entries(EXPORT):
         details = json.dumps(entry.details, sort_keys=True, ensure_ascii=False)
-        writer.writerow([_cell(cell) for cell in (
-            entry.at.isoformat(), entry.actor, entry.action, entry.line_number, entry.reason,
-            "yes" if entry.override else "no", details)])
-    return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=audit-log.csv"})
+        writer.writerow(
+            [
+                _cell(cell)
+                for cell in (
+                    entry.at.isoformat(),
+                    entry.actor,
+                    entry.action,
+                    entry.line_number,
+                    entry.reason,
+                    "yes" if entry.override else "no",
+                    details,
+                )
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=audit-log.csv"},
+    )

@@ -11,10 +11,11 @@ the rules are in docs/security.md, "Console sign-in".
 from __future__ import annotations
 
 import segno
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import flash, redirect, render_template, session, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from ivr import steps
 from ivr.console import adviser, bp, console_session, now, start_stage
 from ivr.console.forms import NewPasswordForm, SecondFactorForm, SignInForm
 from ivr.database import db
@@ -24,12 +25,14 @@ from store.credentials import Hasher
 
 
 def _hasher() -> Hasher:
-    return current_app.extensions["ivr.hasher"]
+    return steps.hasher()
 
 
 def _locked_message() -> str:
-    return ("Too many failed sign-ins for this username: it is locked for "
-            f"{signin.LOCK_DURATION.seconds // 60} minutes. Ask a supervisor if you need help now.")
+    return (
+        "Too many failed sign-ins for this username: it is locked for "
+        f"{signin.LOCK_DURATION.seconds // 60} minutes. Ask a supervisor if you need help now."
+    )
 
 
 def _key(username: str) -> str:
@@ -86,11 +89,13 @@ def second_factor() -> str | Response:
     if form.validate_on_submit():
         attempt = signin.take_attempt(store, _key(account.username), now())
         if attempt is not None and advisers.check_totp(
-                store, account, (form.code.data or "").strip(), now()):
+            store, account, (form.code.data or "").strip(), now()
+        ):
             signin.forgive(store, attempt)
             return _second_factor_passed(enrolling)
-        if attempt is None or signin.record_failure(store, account.username, attempt, now(),
-                                                    step="totp"):
+        if attempt is None or signin.record_failure(
+            store, account.username, attempt, now(), step="totp"
+        ):
             signin.end_session(store, console_session(), now())
             store.commit()
             session.clear()
@@ -139,8 +144,9 @@ def new_password() -> str | Response:
             flash("The current password is not right.", "error")
         else:
             try:
-                advisers.change_password(store, _hasher(), account, form.password.data or "",
-                                         now=now())
+                advisers.change_password(
+                    store, _hasher(), account, form.password.data or "", now=now()
+                )
             except advisers.AccountError as error:
                 flash(f"Not saved: {error}.", "error")
             else:
@@ -162,4 +168,3 @@ def logout() -> Response:
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("console.login"))
-

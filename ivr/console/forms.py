@@ -16,7 +16,7 @@ from store.text import InvalidText, plain_text
 MAX_TEXT = 1000
 
 
-class Form(FlaskForm):
+class Form(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no types
     """A console form whose every text field must be plain text (store/text.py)."""
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -28,7 +28,7 @@ class Form(FlaskForm):
                 except InvalidText as error:
                     field.errors = [*field.errors, str(error)]
                     valid = False
-        return valid
+        return bool(valid)
 
 
 class SignInForm(Form):
@@ -37,16 +37,22 @@ class SignInForm(Form):
 
 
 class SecondFactorForm(Form):
-    code = StringField("6-digit code from your authenticator app", validators=[
-        DataRequired(), Regexp(r"^\s*[0-9]{6}\s*$", message="Type the 6 digits.")])
+    code = StringField(
+        "6-digit code from your authenticator app",
+        validators=[DataRequired(), Regexp(r"^\s*[0-9]{6}\s*$", message="Type the 6 digits.")],
+    )
 
 
 class NewPasswordForm(Form):
     current = PasswordField("Current password", validators=[Length(max=256)])
-    password = PasswordField("New password (at least 12 characters)", validators=[
-        DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
-    confirm = PasswordField("New password again", validators=[
-        DataRequired(), EqualTo("password", message="The two passwords differ.")])
+    password = PasswordField(
+        "New password (at least 12 characters)",
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
 
 
 class SearchForm(Form):
@@ -54,22 +60,33 @@ class SearchForm(Form):
     class Meta:
         csrf = False
 
-    number = StringField("Line number or customer number", validators=[
-        DataRequired(), Length(max=40)])
+    number = StringField(
+        "Line number or customer number", validators=[DataRequired(), Length(max=40)]
+    )
 
 
 class ResetForm(Form):
-    reason = StringField("Reason (required, kept in the audit log)", validators=[
-        DataRequired(message="A reset needs a reason."), Length(max=500)])
+    reason = StringField(
+        "Reason (required, kept in the audit log)",
+        validators=[DataRequired(message="A reset needs a reason."), Length(max=500)],
+    )
     override = BooleanField("No verified support call in the last two hours: reset anyway")
 
 
 class PinCheckForm(Form):
     # Choices: the line's live support calls (ivr/console/pins_views.py); none is preselected.
-    support_call = RadioField("The support call you are on", validators=[
-        DataRequired(message="Choose the support call you are on.")], validate_choice=True)
-    pin = PasswordField("PIN the caller reads out", validators=[
-        DataRequired(), Regexp(r"^\s*[0-9]{4,8}\s*$", message="A PIN has 4 to 8 digits.")])
+    support_call = RadioField(
+        "The support call you are on",
+        validators=[DataRequired(message="Choose the support call you are on.")],
+        validate_choice=True,
+    )
+    pin = PasswordField(
+        "PIN the caller reads out",
+        validators=[
+            DataRequired(),
+            Regexp(r"^\s*[0-9]{4,8}\s*$", message="A PIN has 4 to 8 digits."),
+        ],
+    )
 
 
 class NewAdviserForm(Form):

@@ -33,8 +33,9 @@ def recent_support_calls(line: Line | None = None, limit: int = RECENT_CALLS) ->
 def home() -> str:
     """Search a line; the latest support calls below."""
     form = SearchForm(request.args)
-    return render_template("console/home.html", form=form,
-                           calls=recent_support_calls(limit=LINE_CALLS))
+    return render_template(
+        "console/home.html", form=form, calls=recent_support_calls(limit=LINE_CALLS)
+    )
 
 
 @bp.get("/search")
@@ -46,14 +47,14 @@ def search() -> tuple[str, int] | Response:
     line = None
     valid = form.validate()
     if valid:
-        line = lookup_line(store, typed, current_app.config["IVR_DEFAULT_REGION"]) or \
-            store.scalar(select(Line).where(Line.customer_number == typed))
+        line = lookup_line(store, typed, current_app.config["IVR_DEFAULT_REGION"]) or store.scalar(
+            select(Line).where(Line.customer_number == typed)
+        )
     if line is None:
         if typed and not valid:  # never echo text that is not plain
             flash(f"Not a number to search: {' '.join(form.number.errors)}", "error")
         else:
-            flash(f"No line found for “{typed}”." if typed else "Type a number to search.",
-                  "error")
+            flash(f"No line found for “{typed}”." if typed else "Type a number to search.", "error")
         calls = recent_support_calls(limit=LINE_CALLS)
         return render_template("console/home.html", form=form, calls=calls), 404
     return redirect(url_for("console.line_page", number=line.number))
@@ -95,10 +96,14 @@ def render_line(line: Line, status: int = 200, **forms: Any) -> tuple[str, int]:
     forms.setdefault("reset_form", ResetForm())
     forms.setdefault("pin_form", pins_views.pin_form(line, now()))
     page = render_template(
-        "console/line.html", line=line, mailbox=mailbox_view(line),
-        pin=pins_views.state(line, now()), pin_max_failures=pins.MAX_FAILURES,
-        calls=recent_support_calls(line, LINE_CALLS), locks=locks.history(
-            db(), line, now(), current_app.config["IVR_LOCKOUT_SECONDS"]), **forms,
+        "console/line.html",
+        line=line,
+        mailbox=mailbox_view(line),
+        pin=pins_views.state(line, now()),
+        pin_max_failures=pins.MAX_FAILURES,
+        calls=recent_support_calls(line, LINE_CALLS),
+        locks=locks.history(db(), line, now(), current_app.config["IVR_LOCKOUT_SECONDS"]),
+        **forms,
     )
     return page, status
 
@@ -116,8 +121,14 @@ def reset(number: str) -> tuple[str, int] | Response:
     if not form.validate_on_submit():
         return render_line(line, 400, reset_form=form)
     try:
-        reset_mailbox(store, line, actor=actor(), reason=form.reason.data or "",
-                      override=bool(form.override.data), now=now())
+        reset_mailbox(
+            store,
+            line,
+            actor=actor(),
+            reason=form.reason.data or "",
+            override=bool(form.override.data),
+            now=now(),
+        )
     except ResetRefused as refused:
         store.rollback()
         if form.override.data:
@@ -126,6 +137,9 @@ def reset(number: str) -> tuple[str, int] | Response:
         return render_line(line, 409, reset_form=form, confirm_override=True)
     store.commit()
     notice = " A notice is on its way to the subscriber." if line.email else ""
-    flash("Mailbox reset: code, wrong-code count and lock are cleared. The subscriber creates "
-          f"a new code from the fixed line.{notice}", "success")
+    flash(
+        "Mailbox reset: code, wrong-code count and lock are cleared. The subscriber creates "
+        f"a new code from the fixed line.{notice}",
+        "success",
+    )
     return redirect(url_for("console.line_page", number=line.number))

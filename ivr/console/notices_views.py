@@ -11,8 +11,12 @@ from store import jobs
 from store.lines import find_line
 from store.notices import CHOICES, NotifyRefused, set_notify
 
-LABELS = {"none": "None", "email": "E-mail", "email+audio": "E-mail with the audio attached",
-          "sms": "Text message (SMS)"}
+LABELS = {
+    "none": "None",
+    "email": "E-mail",
+    "email+audio": "E-mail with the audio attached",
+    "sms": "Text message (SMS)",
+}
 
 
 @bp.post("/lines/<number>/notify")
@@ -25,8 +29,15 @@ def set_line_notify(number: str) -> Response:
     choice = request.form.get("notify", "")
     mobile = request.form.get("mobile", "").strip()
     try:
-        set_notify(store, line, choice, mobile=mobile if mobile or line.mobile else None,
-                   region=current_app.config["IVR_DEFAULT_REGION"], actor=actor(), now=now())
+        set_notify(
+            store,
+            line,
+            choice,
+            mobile=mobile if mobile or line.mobile else None,
+            region=current_app.config["IVR_DEFAULT_REGION"],
+            actor=actor(),
+            now=now(),
+        )
     except NotifyRefused as refused:
         store.rollback()
         flash(f"Notice not changed: {refused}.", "error")
@@ -40,8 +51,12 @@ def set_line_notify(number: str) -> Response:
 def failing_jobs() -> str:
     """Background work still pending after several tries: copies, MWI posts."""
     store = db()
-    return render_template("console/jobs.html", failing=jobs.failing(store, limit=100),
-                           backlog=jobs.backlog(store), threshold=jobs.FAILING_ATTEMPTS)
+    return render_template(
+        "console/jobs.html",
+        failing=jobs.failing(store, limit=100),
+        backlog=jobs.backlog(store),
+        threshold=jobs.FAILING_ATTEMPTS,
+    )
 
 
 @bp.app_context_processor
@@ -49,5 +64,7 @@ def _notices() -> dict[str, object]:
     failing = 0
     if g.get("adviser") is not None:  # signed-in pages show failing jobs in the menu
         failing = sum(stuck for _, stuck in jobs.backlog(db()).values())
-    return {"notify_choices": [(choice, LABELS[choice]) for choice in CHOICES],
-            "failing_job_count": failing}
+    return {
+        "notify_choices": [(choice, LABELS[choice]) for choice in CHOICES],
+        "failing_job_count": failing,
+    }

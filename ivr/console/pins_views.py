@@ -36,8 +36,11 @@ OUTCOMES = {
     pins.PinCheck.VERIFIED_TEMPORARY: ("Verified: the temporary PIN is right.", "success"),
     pins.PinCheck.VERIFIED_PERMANENT: ("Verified: the service PIN is right.", "success"),
     pins.PinCheck.WRONG: ("Not verified: this PIN is not valid.", "error"),
-    pins.PinCheck.LOCKED: ("Not verified: PIN checks are locked on this line after three "
-                           "failures. A supervisor or adviser can clear the lock.", "error"),
+    pins.PinCheck.LOCKED: (
+        "Not verified: PIN checks are locked on this line after three "
+        "failures. A supervisor or adviser can clear the lock.",
+        "error",
+    ),
 }
 
 
@@ -65,19 +68,25 @@ def _back(line: Line) -> Response:
 
 def live_support_calls(line: Line, moment: datetime) -> list[SupportCall]:
     """The line's support calls started within the last hour, newest first."""
-    return list(db().scalars(
-        select(SupportCall)
-        .where(SupportCall.line_id == line.id, SupportCall.started_at >= moment - LIVE_CALL)
-        .order_by(SupportCall.started_at.desc()).limit(LIVE_CALLS_SHOWN)
-    ))
+    return list(
+        db().scalars(
+            select(SupportCall)
+            .where(SupportCall.line_id == line.id, SupportCall.started_at >= moment - LIVE_CALL)
+            .order_by(SupportCall.started_at.desc())
+            .limit(LIVE_CALLS_SHOWN)
+        )
+    )
 
 
 def pin_form(line: Line, moment: datetime) -> PinCheckForm:
     """The PIN check form, offering the line's live support calls (none preselected)."""
     form = PinCheckForm()
     form.support_call.choices = [
-        (call.sid, f"{call.caller or 'unknown number'}, started {call.started_at:%H:%M} UTC"
-                   + (f", verified ({call.verified_by} PIN)" if call.verified_by else ""))
+        (
+            call.sid,
+            f"{call.caller or 'unknown number'}, started {call.started_at:%H:%M} UTC"
+            + (f", verified ({call.verified_by} PIN)" if call.verified_by else ""),
+        )
         for call in live_support_calls(line, moment)
     ]
     return form
@@ -97,12 +106,20 @@ def send_temporary_pin(number: str) -> Response:
         flash("No e-mail address on file for this line: no PIN was sent.", "error")
         return _back(line)
     issued = pins.issue_temporary_pin(
-        store, current_app.extensions["ivr.hasher"], line, actor=actor(), now=now(),
-        ttl_seconds=current_app.config["IVR_TEMP_PIN_SECONDS"])
+        store,
+        current_app.extensions["ivr.hasher"],
+        line,
+        actor=actor(),
+        now=now(),
+        ttl_seconds=current_app.config["IVR_TEMP_PIN_SECONDS"],
+    )
     outbox.queue_temporary_pin(store, line, issued.pin, issued.expires_at, now())
     store.commit()
-    flash(f"A temporary PIN is on its way to {masked(line.email)}, valid until "
-          f"{issued.expires_at:%H:%M} UTC. Ask the caller to read it out.", "success")
+    flash(
+        f"A temporary PIN is on its way to {masked(line.email)}, valid until "
+        f"{issued.expires_at:%H:%M} UTC. Ask the caller to read it out.",
+        "success",
+    )
     return _back(line)
 
 
@@ -119,13 +136,25 @@ def check_pin(number: str) -> Response | tuple[str, int]:
     if call is None:  # one of the choices read above, gone since
         abort(409)
     result = pins.check_service_pin(
-        store, current_app.extensions["ivr.hasher"], line, (form.pin.data or "").strip(),
-        from_own_line=from_own_line(line, call.sid), now=moment, actor=actor())
+        store,
+        current_app.extensions["ivr.hasher"],
+        line,
+        (form.pin.data or "").strip(),
+        from_own_line=from_own_line(line, call.sid),
+        now=moment,
+        actor=actor(),
+    )
     if result.verified:
-        pins.record_support_outcome(store, call.sid, line.id, call.caller, result.value,
-                                    moment)
-    audit.record(store, actor(), "service_pin.checked", moment, line_number=line.number,
-                 outcome=result.value, support_call=call.sid)
+        pins.record_support_outcome(store, call.sid, line.id, call.caller, result.value, moment)
+    audit.record(
+        store,
+        actor(),
+        "service_pin.checked",
+        moment,
+        line_number=line.number,
+        outcome=result.value,
+        support_call=call.sid,
+    )
     store.commit()
     flash(*OUTCOMES[result])
     return _back(line)

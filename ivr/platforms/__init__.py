@@ -28,8 +28,7 @@ NAMES = ("twilio", "signalwire", "telnyx")
 class Headers(Protocol):
     """Request headers: werkzeug's (any case) or a plain dict."""
 
-    def get(self, key: str, /) -> str | None:
-        ...
+    def get(self, key: str, /) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -43,8 +42,7 @@ class Voice:
 class PlatformError(RuntimeError):
     """A REST operation failed; `retryable` says whether trying later may succeed."""
 
-    def __init__(self, message: str, *, status: int | None = None,
-                 retryable: bool = True) -> None:
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = True) -> None:
         super().__init__(message)
         self.status = status
         self.retryable = retryable
@@ -70,8 +68,9 @@ class Platform(ABC):
     # -- webhooks ---------------------------------------------------------
 
     @abstractmethod
-    def verify(self, url: str, form: Mapping[str, str], headers: Headers,
-               body: bytes = b"") -> bool:
+    def verify(
+        self, url: str, form: Mapping[str, str], headers: Headers, body: bytes = b""
+    ) -> bool:
         """Whether the request carries this platform's valid signature."""
 
     def inbound(self, form: Mapping[str, str]) -> dict[str, str] | None:
@@ -106,7 +105,9 @@ def build(config: Mapping[str, Any]) -> Platform:
     from ivr.platforms import signalwire, telnyx, twilio
 
     kinds: dict[str, type[Platform]] = {
-        "twilio": twilio.Twilio, "signalwire": signalwire.SignalWire, "telnyx": telnyx.Telnyx,
+        "twilio": twilio.Twilio,
+        "signalwire": signalwire.SignalWire,
+        "telnyx": telnyx.Telnyx,
     }
     return kinds[config.get("IVR_PLATFORM") or "twilio"](config)
 

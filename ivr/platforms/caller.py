@@ -36,10 +36,13 @@ class TwilioSide:
     def recording_url(self, sid: str) -> str:
         return self.recordings.format(account=self.account, sid=sid)
 
-    def sign(self, secret: str, url: str, form: Mapping[str, str], body: bytes,
-             now: float) -> dict[str, str]:
-        return {SIGNATURE_HEADER: form_signature(secret.encode(), url, form),
-                IDEMPOTENCY_HEADER: uuid.uuid4().hex}
+    def sign(
+        self, secret: str, url: str, form: Mapping[str, str], body: bytes, now: float
+    ) -> dict[str, str]:
+        return {
+            SIGNATURE_HEADER: form_signature(secret.encode(), url, form),
+            IDEMPOTENCY_HEADER: uuid.uuid4().hex,
+        }
 
 
 class SignalWireSide(TwilioSide):
@@ -47,8 +50,9 @@ class SignalWireSide(TwilioSide):
 
     name = "signalwire"
     account = "4d7f2a4e-7c1b-4b8e-9a57-2f0c9d6e1a11"
-    recordings = ("https://example.signalwire.com/api/laml/2010-04-01/Accounts/{account}"
-                  "/Recordings/{sid}")
+    recordings = (
+        "https://example.signalwire.com/api/laml/2010-04-01/Accounts/{account}/Recordings/{sid}"
+    )
 
     def call_sid(self) -> str:
         return str(uuid.uuid4())
@@ -56,8 +60,9 @@ class SignalWireSide(TwilioSide):
     def recording_sid(self) -> str:
         return str(uuid.uuid4())
 
-    def sign(self, secret: str, url: str, form: Mapping[str, str], body: bytes,
-             now: float) -> dict[str, str]:
+    def sign(
+        self, secret: str, url: str, form: Mapping[str, str], body: bytes, now: float
+    ) -> dict[str, str]:
         signature = form_signature(secret.encode(), url, form)
         return {"X-SignalWire-Signature": signature, SIGNATURE_HEADER: signature}
 
@@ -76,13 +81,16 @@ class TelnyxSide(TwilioSide):
     def recording_sid(self) -> str:
         return str(uuid.uuid4())
 
-    def sign(self, secret: str, url: str, form: Mapping[str, str], body: bytes,
-             now: float) -> dict[str, str]:
+    def sign(
+        self, secret: str, url: str, form: Mapping[str, str], body: bytes, now: float
+    ) -> dict[str, str]:
         key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(secret))
         stamp = str(int(now))
         signature = key.sign(stamp.encode() + b"|" + body)
-        return {"telnyx-timestamp": stamp,
-                "telnyx-signature-ed25519": base64.b64encode(signature).decode()}
+        return {
+            "telnyx-timestamp": stamp,
+            "telnyx-signature-ed25519": base64.b64encode(signature).decode(),
+        }
 
 
 SIDES: Mapping[str, TwilioSide] = {
@@ -95,8 +103,10 @@ def new_keypair() -> tuple[str, str]:
     from cryptography.hazmat.primitives import serialization
 
     key = Ed25519PrivateKey.generate()
-    seed = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                             serialization.NoEncryption())
-    public = key.public_key().public_bytes(serialization.Encoding.Raw,
-                                           serialization.PublicFormat.Raw)
+    seed = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
     return base64.b64encode(seed).decode(), base64.b64encode(public).decode()

@@ -13,8 +13,13 @@ TIMEOUT_SECONDS = 5.0
 MEDIA_TIMEOUT_SECONDS = 20.0
 GONE = frozenset({404, 410})
 MAX_RECORDING_BYTES = 64 * 1024 * 1024
-AUDIO_TYPES = {"audio/wav": "audio/wav", "audio/x-wav": "audio/wav", "audio/wave": "audio/wav",
-               "audio/mpeg": "audio/mpeg", "audio/mp3": "audio/mpeg"}
+AUDIO_TYPES = {
+    "audio/wav": "audio/wav",
+    "audio/x-wav": "audio/wav",
+    "audio/wave": "audio/wav",
+    "audio/mpeg": "audio/mpeg",
+    "audio/mp3": "audio/mpeg",
+}
 
 
 def retryable(status: int) -> bool:
@@ -29,8 +34,11 @@ def call(method: str, url: str, **options: Any) -> requests.Response:
     except requests.RequestException as error:
         raise PlatformError(f"{method} failed: {type(error).__name__}") from None
     if answer.status_code >= 400 and answer.status_code not in GONE:
-        raise PlatformError(f"{method} answered HTTP {answer.status_code}",
-                            status=answer.status_code, retryable=retryable(answer.status_code))
+        raise PlatformError(
+            f"{method} answered HTTP {answer.status_code}",
+            status=answer.status_code,
+            retryable=retryable(answer.status_code),
+        )
     return answer
 
 
@@ -47,8 +55,11 @@ def media(url: str, **options: Any) -> tuple[bytes, str]:
     try:
         with requests.get(url, timeout=MEDIA_TIMEOUT_SECONDS, stream=True, **options) as answer:
             if answer.status_code != 200:
-                raise PlatformError(f"HTTP {answer.status_code}", status=answer.status_code,
-                                    retryable=answer.status_code not in GONE)
+                raise PlatformError(
+                    f"HTTP {answer.status_code}",
+                    status=answer.status_code,
+                    retryable=answer.status_code not in GONE,
+                )
             given = answer.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if given not in AUDIO_TYPES:
                 raise PlatformError(f"not audio: {given or 'no content type'}")

@@ -44,8 +44,9 @@ class SignalWire(LamlApi):
 
     name = "signalwire"
 
-    def verify(self, url: str, form: Mapping[str, str], headers: Headers,
-               body: bytes = b"") -> bool:
+    def verify(
+        self, url: str, form: Mapping[str, str], headers: Headers, body: bytes = b""
+    ) -> bool:
         key = self.config.get("IVR_PLATFORM_SIGNING_KEY")
         if not key:
             log.error("IVR_PLATFORM_SIGNING_KEY is not set: refusing every webhook")
@@ -57,8 +58,10 @@ class SignalWire(LamlApi):
         if hmac_matches(secret, url, form, signature):
             return True
         given = signature.encode()
-        return any(hmac.compare_digest(body_signature(secret, candidate, body).encode(), given)
-                   for candidate in (url, other_url(url)))
+        return any(
+            hmac.compare_digest(body_signature(secret, candidate, body).encode(), given)
+            for candidate in (url, other_url(url))
+        )
 
     def inbound(self, form: Mapping[str, str]) -> dict[str, str] | None:
         if not any("-" in form.get(name, "") for name in SID_FIELDS):

@@ -65,8 +65,9 @@ class Telnyx(Platform):
     # Telnyx speaks Polly voices by name (the language attribute is then ignored).
     fallback = Voice("alice", "en-US")
 
-    def verify(self, url: str, form: Mapping[str, str], headers: Headers,
-               body: bytes = b"") -> bool:
+    def verify(
+        self, url: str, form: Mapping[str, str], headers: Headers, body: bytes = b""
+    ) -> bool:
         setting = self.config.get("IVR_PLATFORM_PUBLIC_KEY")
         if not setting:
             log.error("IVR_PLATFORM_PUBLIC_KEY is not set: refusing every webhook")
@@ -93,8 +94,10 @@ class Telnyx(Platform):
         for name in ("CallStatus", "DialCallStatus"):
             if name in translated:
                 translated[name] = translated[name].lower().replace("_", "-")
-        if (translated.get("ShakenStirValidated", "").lower() == "true"
-                and translated.get("ShakenStirAttestation") == "A"):
+        if (
+            translated.get("ShakenStirValidated", "").lower() == "true"
+            and translated.get("ShakenStirAttestation") == "A"
+        ):
             translated.setdefault("StirVerstat", ATTESTED)
         return translated
 
@@ -104,14 +107,15 @@ class Telnyx(Platform):
         key = self.config.get("IVR_PLATFORM_API_TOKEN")
         if not key:
             raise PlatformError("no REST API configured")
-        return key
+        return str(key)
 
     def _base(self) -> str:
         return (self.config.get("IVR_PLATFORM_API_URL") or self.API).rstrip("/")
 
     def has_api(self) -> bool:
-        return bool(self.config.get("IVR_PLATFORM_API_TOKEN")
-                    and self.config.get("IVR_PLATFORM_ACCOUNT"))
+        return bool(
+            self.config.get("IVR_PLATFORM_API_TOKEN") and self.config.get("IVR_PLATFORM_ACCOUNT")
+        )
 
     def delete_recording(self, sid: str) -> None:
         account = self.config.get("IVR_PLATFORM_ACCOUNT")
@@ -121,8 +125,11 @@ class Telnyx(Platform):
             recording = str(uuid.UUID(hex=sid))
         except ValueError:
             recording = sid
-        rest.call("DELETE", f"{self._base()}/v2/texml/Accounts/{account}/Recordings/"
-                  f"{recording}.json", headers=self._bearer())
+        rest.call(
+            "DELETE",
+            f"{self._base()}/v2/texml/Accounts/{account}/Recordings/{recording}.json",
+            headers=self._bearer(),
+        )
 
     def fetch_recording(self, url: str) -> tuple[bytes, str]:
         # Recording URLs are signed download links; the key goes only to the API itself.
@@ -133,13 +140,20 @@ class Telnyx(Platform):
         sender = self.config.get("IVR_SMS_FROM")
         if not sender:
             raise PlatformError("IVR_SMS_FROM is not set", retryable=False)
-        answer = rest.call("POST", f"{self._base()}/v2/messages", headers=self._bearer(),
-                           json={"from": sender, "to": to, "text": body})
+        answer = rest.call(
+            "POST",
+            f"{self._base()}/v2/messages",
+            headers=self._bearer(),
+            json={"from": sender, "to": to, "text": body},
+        )
         data = answer.json().get("data") if answer.status_code < 300 else None
         sid = data.get("id") if isinstance(data, dict) else None
         if not isinstance(sid, str):
-            raise PlatformError(f"message not accepted: HTTP {answer.status_code}",
-                                status=answer.status_code, retryable=False)
+            raise PlatformError(
+                f"message not accepted: HTTP {answer.status_code}",
+                status=answer.status_code,
+                retryable=False,
+            )
         return sid
 
     def _bearer(self) -> dict[str, str]:

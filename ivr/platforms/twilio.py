@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Twilio-Signature"
 SETTINGS_HEADER = "X-Twilio-Webhooks-Signature-Settings"
 DIGESTS: Mapping[str, Callable[..., Any]] = {
-    "HMAC_SHA1": hashlib.sha1, "HMAC_SHA256": hashlib.sha256,
+    "HMAC_SHA1": hashlib.sha1,
+    "HMAC_SHA256": hashlib.sha256,
 }
 DEFAULT_PORTS = {"https": 443, "http": 80}
 DEV_PLATFORM = "/dev/platform/"  # ./dev serve plays the platform's recordings (ivr/devplatform.py)
@@ -34,8 +35,9 @@ def header(headers: Headers, name: str) -> str | None:
     return headers.get(name) or headers.get(name.lower())
 
 
-def form_signature(key: bytes, url: str, form: Mapping[str, str],
-                   digest: Callable[..., Any] = hashlib.sha1) -> str:
+def form_signature(
+    key: bytes, url: str, form: Mapping[str, str], digest: Callable[..., Any] = hashlib.sha1
+) -> str:
     """Base64 HMAC over the URL and each parameter name and value, sorted."""
     getlist = getattr(form, "getlist", None)
     parts = [url]
@@ -59,8 +61,13 @@ def other_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{parts.netloc}:{default}"))
 
 
-def hmac_matches(key: bytes, url: str, form: Mapping[str, str], signature: str,
-                 digest: Callable[..., Any] = hashlib.sha1) -> bool:
+def hmac_matches(
+    key: bytes,
+    url: str,
+    form: Mapping[str, str],
+    signature: str,
+    digest: Callable[..., Any] = hashlib.sha1,
+) -> bool:
     """Constant-time check of a form signature, for the URL as given or its other form."""
     given = signature.encode()
     if hmac.compare_digest(form_signature(key, url, form, digest).encode(), given):
@@ -115,25 +122,40 @@ class LamlApi(Platform):
         return sid
 
     def delete_recording(self, sid: str) -> None:
-        rest.call("DELETE", self._resource(f"Recordings/{self.recording_path(sid)}.json"),
-                  auth=self._auth())
+        rest.call(
+            "DELETE",
+            self._resource(f"Recordings/{self.recording_path(sid)}.json"),
+            auth=self._auth(),
+        )
 
     def fetch_recording(self, url: str) -> tuple[bytes, str]:
         base = self.api_base()
-        trusted = base is not None and rest.same_origin(url, base) or bool(
-            self.config.get("IVR_DEVELOPMENT") and urlsplit(url).path.startswith(DEV_PLATFORM))
+        trusted = (
+            base is not None
+            and rest.same_origin(url, base)
+            or bool(
+                self.config.get("IVR_DEVELOPMENT") and urlsplit(url).path.startswith(DEV_PLATFORM)
+            )
+        )
         return rest.media(url, auth=self.credentials() if trusted else None)
 
     def send_sms(self, to: str, body: str) -> str:
         sender = self.config.get("IVR_SMS_FROM")
         if not sender:
             raise PlatformError("IVR_SMS_FROM is not set", retryable=False)
-        answer = rest.call("POST", self._resource("Messages.json"), auth=self._auth(),
-                           data={"To": to, "From": sender, "Body": body})
+        answer = rest.call(
+            "POST",
+            self._resource("Messages.json"),
+            auth=self._auth(),
+            data={"To": to, "From": sender, "Body": body},
+        )
         sid = answer.json().get("sid") if answer.status_code < 300 else None
         if not isinstance(sid, str):
-            raise PlatformError(f"message not accepted: HTTP {answer.status_code}",
-                                status=answer.status_code, retryable=False)
+            raise PlatformError(
+                f"message not accepted: HTTP {answer.status_code}",
+                status=answer.status_code,
+                retryable=False,
+            )
         return sid
 
 
@@ -143,8 +165,9 @@ class Twilio(LamlApi):
     name = "twilio"
     API = "https://api.twilio.com"
 
-    def verify(self, url: str, form: Mapping[str, str], headers: Headers,
-               body: bytes = b"") -> bool:
+    def verify(
+        self, url: str, form: Mapping[str, str], headers: Headers, body: bytes = b""
+    ) -> bool:
         token = self.config.get("TWILIO_AUTH_TOKEN")
         if not token:
             log.error("TWILIO_AUTH_TOKEN is not set: refusing every webhook")

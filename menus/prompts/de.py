@@ -50,8 +50,7 @@ PROMPTS = {
     "new_messages_other": "{count} neue Nachrichten",
     "saved_messages_one": "{count} gespeicherte Nachricht",
     "saved_messages_other": "{count} gespeicherte Nachrichten",
-    "envelope": "Nachricht vom {received_date} um {received_time}, "
-    "von {caller:digits}.",
+    "envelope": "Nachricht vom {received_date} um {received_time}, von {caller:digits}.",
     "envelope_unknown": "Nachricht vom {received_date} um {received_time}, "
     "von einer unbekannten Nummer.",
     "message_options": "Um die Nachricht noch einmal zu hören, drücken Sie die 1. Um sie zu "
@@ -68,8 +67,7 @@ PROMPTS = {
     "Um sie neu aufzunehmen, drücken Sie die 2.",
     # Voicemail: the caller's controls (issue 13)
     "greeting_name_before": "Sie sind mit der Mailbox von",
-    "greeting_name_after": "verbunden. Bitte hinterlassen Sie eine Nachricht "
-    "nach dem Signalton.",
+    "greeting_name_after": "verbunden. Bitte hinterlassen Sie eine Nachricht nach dem Signalton.",
     "connect_operator": "Bitte bleiben Sie am Apparat, wir verbinden Sie.",
     "message_too_short": "Ihre Nachricht ist zu kurz. Bitte sprechen Sie nach dem Signalton.",
     "review_options": "Um Ihre Nachricht zu senden, drücken Sie die 1. Um sie anzuhören, "
@@ -106,8 +104,7 @@ PROMPTS = {
     "away_reminder": "Ihre Abwesenheitsansage ist bis {away_until} eingeschaltet.",
     # Support line: service PIN (SPEC §4.4)
     "enter_service_pin": "Bitte geben Sie Ihre Service-PIN ein, gefolgt von der Rautetaste.",
-    "enter_customer_number": "Bitte geben Sie Ihre Kundennummer ein, "
-    "gefolgt von der Rautetaste.",
+    "enter_customer_number": "Bitte geben Sie Ihre Kundennummer ein, gefolgt von der Rautetaste.",
     "identity_confirmed": "Vielen Dank, Ihre Identität ist bestätigt.",
     "pin_not_valid": "Diese PIN ist nicht gültig.",
     "identity_not_confirmed": "Wir konnten Ihre Identität nicht bestätigen.",

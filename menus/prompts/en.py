@@ -22,8 +22,7 @@ PROMPTS = {
     "A secret code is needed to access your voicemail remotely by phone.",
     "create_code": "To create your secret code, press 1.",
     "code_active": "Your secret code is active. To change it, press 1.",
-    "ask_is_on": "Your code is asked for on your fixed line. "
-    "To stop asking for it there, press 2.",
+    "ask_is_on": "Your code is asked for on your fixed line. To stop asking for it there, press 2.",
     "ask_is_off": "Your code is not asked for on your fixed line. "
     "To ask for it there again, press 2.",
     "choose_code": "Please dial the four digits of the secret code you have chosen, "
@@ -47,8 +46,7 @@ PROMPTS = {
     "new_messages_other": "{count} new messages",
     "saved_messages_one": "{count} saved message",
     "saved_messages_other": "{count} saved messages",
-    "envelope": "Message received on {received_date} at {received_time}, "
-    "from {caller:digits}.",
+    "envelope": "Message received on {received_date} at {received_time}, from {caller:digits}.",
     "envelope_unknown": "Message received on {received_date} at {received_time}, "
     "from an unknown number.",
     "message_options": "To listen again, press 1. To keep it and hear the next one, press 2. "
@@ -85,8 +83,7 @@ PROMPTS = {
     "away_date": "Please enter the last day of your absence: two digits for the day, "
     "two for the month, then the hash key.",
     "away_date_invalid": "This date is not valid. It must be within the coming year.",
-    "away_record": "Please record your away greeting after the tone, "
-    "then press the hash key.",
+    "away_record": "Please record your away greeting after the tone, then press the hash key.",
     "away_review": "To keep this away greeting, press 1. To record it again, press 2.",
     "away_reminder": "Your away greeting is on until {away_until}.",
     # Support line: service PIN (SPEC §4.4)

@@ -23,8 +23,7 @@ PROMPTS = {
     "nécessaire pour accéder à votre messagerie à distance par téléphone.",
     "create_code": "Pour créer votre code secret, tapez 1.",
     "code_active": "Votre code secret est actif. Pour le modifier, tapez 1.",
-    "ask_is_on": "Votre code est demandé sur votre ligne fixe. "
-    "Pour ne plus le demander, tapez 2.",
+    "ask_is_on": "Votre code est demandé sur votre ligne fixe. Pour ne plus le demander, tapez 2.",
     "ask_is_off": "Votre code n'est pas demandé sur votre ligne fixe. "
     "Pour le demander à nouveau, tapez 2.",
     "choose_code": "Veuillez composer les quatre chiffres du code secret que vous avez "
@@ -49,10 +48,8 @@ PROMPTS = {
     "new_messages_other": "{count} nouveaux messages",
     "saved_messages_one": "{count} message sauvegardé",
     "saved_messages_other": "{count} messages sauvegardés",
-    "envelope": "Message reçu le {received_date} à {received_time}, "
-    "du {caller:digits}.",
-    "envelope_unknown": "Message reçu le {received_date} à {received_time}, "
-    "d'un numéro inconnu.",
+    "envelope": "Message reçu le {received_date} à {received_time}, du {caller:digits}.",
+    "envelope_unknown": "Message reçu le {received_date} à {received_time}, d'un numéro inconnu.",
     "message_options": "Pour réécouter ce message, tapez 1. Pour le conserver et écouter "
     "le suivant, tapez 2. Pour le supprimer, tapez 3.",
     "message_deleted": "Message supprimé.",
@@ -87,8 +84,7 @@ PROMPTS = {
     "name_record": "Veuillez dire votre nom après le bip, puis tapez sur la touche dièse.",
     "name_review": "Pour conserver ce nom, tapez 1. Pour l'enregistrer à nouveau, tapez 2.",
     "away_is_on": "Votre annonce d'absence est active jusqu'au {away_until}.",
-    "away_on_options": "Pour la désactiver, tapez 1. Pour en enregistrer une nouvelle, "
-    "tapez 2.",
+    "away_on_options": "Pour la désactiver, tapez 1. Pour en enregistrer une nouvelle, tapez 2.",
     "away_date": "Veuillez composer le dernier jour de votre absence : deux chiffres pour "
     "le jour, deux pour le mois, puis la touche dièse.",
     "away_date_invalid": "Cette date n'est pas valide. Elle doit être dans l'année qui vient.",
@@ -98,8 +94,7 @@ PROMPTS = {
     "Pour l'enregistrer à nouveau, tapez 2.",
     "away_reminder": "Votre annonce d'absence est active jusqu'au {away_until}.",
     # Support line: service PIN (SPEC §4.4)
-    "enter_service_pin": "Veuillez composer votre code PIN de service "
-    "suivi de la touche dièse.",
+    "enter_service_pin": "Veuillez composer votre code PIN de service suivi de la touche dièse.",
     "enter_customer_number": "Veuillez composer votre numéro client suivi de la touche dièse.",
     "identity_confirmed": "Merci, votre identité est confirmée.",
     "pin_not_valid": "Ce code PIN n'est pas valide.",

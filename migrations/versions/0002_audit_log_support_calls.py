@@ -10,42 +10,46 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0002'
-down_revision: str | None = '0001'
+revision: str = "0002"
+down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table('audit_log',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('actor', sa.String(length=128), nullable=False),
-    sa.Column('action', sa.String(length=64), nullable=False),
-    sa.Column('line_number', sa.String(length=16), nullable=True),
-    sa.Column('reason', sa.Text(), nullable=True),
-    sa.Column('override', sa.Boolean(), nullable=False),
-    sa.Column('details', sa.JSON(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
+    op.create_table(
+        "audit_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=128), nullable=False),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("line_number", sa.String(length=16), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("override", sa.Boolean(), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audit_log_action'), ['action'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_log_line_number'), ['line_number'], unique=False)
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_log_action"), ["action"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_log_at"), ["at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_log_line_number"), ["line_number"], unique=False)
 
-    op.create_table('support_calls',
-    sa.Column('sid', sa.String(length=64), nullable=False),
-    sa.Column('line_id', sa.Integer(), nullable=True),
-    sa.Column('caller', sa.String(length=64), nullable=False),
-    sa.Column('verified_by', sa.String(length=16), nullable=True),
-    sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['line_id'], ['lines.id'], ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('sid')
+    op.create_table(
+        "support_calls",
+        sa.Column("sid", sa.String(length=64), nullable=False),
+        sa.Column("line_id", sa.Integer(), nullable=True),
+        sa.Column("caller", sa.String(length=64), nullable=False),
+        sa.Column("verified_by", sa.String(length=16), nullable=True),
+        sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["line_id"], ["lines.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("sid"),
     )
-    with op.batch_alter_table('support_calls', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_support_calls_line_id'), ['line_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_support_calls_started_at'), ['started_at'], unique=False)
+    with op.batch_alter_table("support_calls", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_support_calls_line_id"), ["line_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_support_calls_started_at"), ["started_at"], unique=False
+        )
 
     _append_only()
 
@@ -81,14 +85,14 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER audit_log_append_only ON audit_log")
         op.execute("DROP FUNCTION audit_log_append_only()")
-    with op.batch_alter_table('support_calls', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_support_calls_started_at'))
-        batch_op.drop_index(batch_op.f('ix_support_calls_line_id'))
+    with op.batch_alter_table("support_calls", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_support_calls_started_at"))
+        batch_op.drop_index(batch_op.f("ix_support_calls_line_id"))
 
-    op.drop_table('support_calls')
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audit_log_line_number'))
-        batch_op.drop_index(batch_op.f('ix_audit_log_at'))
-        batch_op.drop_index(batch_op.f('ix_audit_log_action'))
+    op.drop_table("support_calls")
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_log_line_number"))
+        batch_op.drop_index(batch_op.f("ix_audit_log_at"))
+        batch_op.drop_index(batch_op.f("ix_audit_log_action"))
 
-    op.drop_table('audit_log')
+    op.drop_table("audit_log")
