@@ -33,7 +33,7 @@ DEFAULT_ADDRESS = "127.0.0.1:8000"
 BLOCK = re.compile(re.escape(MARK) + r"\s*\n```sh\n(.*?)\n```", re.DOTALL)
 # What a clone does not have, or what a run leaves behind.
 NOT_COPIED = shutil.ignore_patterns(
-    ".git", ".venv", "instance", "__pycache__", ".*_cache", "results", "*.png"
+    ".git", ".venv", ".env", "instance", "__pycache__", ".*_cache", "results", "*.png"
 )
 
 
