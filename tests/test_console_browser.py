@@ -4,7 +4,7 @@ From `flask ivr add-adviser` to a reset in the audit log, by keyboard alone:
 first sign-in (one-time password, TOTP enrolment, own password), find a line
 locked by three wrong codes on the phone, reset it with a reason, see it
 open and read the entry; the subscriber then creates a new code from the
-fixed line. Screenshots of the pages go to $CONSOLE_SCREENSHOTS (the README's
+fixed line. Screenshots of the pages go to $CONSOLE_SCREENSHOTS (docs/console.md's
 are made with `CONSOLE_SCREENSHOTS=docs ./dev test tests/test_console_browser.py`).
 """
 

@@ -1,6 +1,6 @@
 """Two app servers sharing one PostgreSQL: any step of a call may reach either.
 
-This is the multi-host deployment (README, "Production"): stateless app
+This is the multi-host deployment (docs/production.md, "Deployment"): stateless app
 servers behind a load balancer, all state in the database. Runs in the
 PostgreSQL pass (scripts/test-postgres, CI); SQLite is one host's database.
 """
