@@ -2,7 +2,8 @@
 
 Read it as a table: each node, what it says, the keys it takes and where
 they lead. Operations (in quotes after `op=`) are run by the web layer and
-answer with one of the outcomes listed beside them. "throttled" is the
+answer with one of the outcomes of the type after `answers=`
+(menus/operations.py), each listed beside them. "throttled" is the
 third wrong code of one call, across whatever lines it named: it ends the
 call with the lock's own words; so does "refused", a calling number past its
 limit across calls (store/callers.py).

@@ -5,7 +5,9 @@ for keys; a `Branch` runs a named operation at once and follows its outcome;
 an `End` speaks and hangs up; a `Transfer` speaks and puts the call through.
 A `Record` speaks, records after a beep, and runs its operation on the
 recording. Every move is a `Go`: a target node and what to say on the way
-there.
+there. A node that runs an operation names it (`op`) and the type of the
+outcomes it answers (`answers`, menus/operations.py), and says where each
+outcome leads.
 
 What is said is a tuple of prompts: catalogue keys, or `Play` for a
 recording whose URL is a call value (a greeting, a message).
