@@ -5,6 +5,16 @@ from __future__ import annotations
 from ivr import mailbox_steps
 from ivr.observability import note
 from ivr.steps import StepContext
+from menus.operations import (
+    AccessRoute,
+    CodeEntry,
+    CodeMenu,
+    CodeSaved,
+    Done,
+    LineNamed,
+    NewCode,
+    YesNo,
+)
 from store import callers, codes, lines
 from store.lines import InvalidNumber, to_e164
 from store.models import Line
@@ -25,18 +35,18 @@ def _locked(c: StepContext, line: Line) -> bool:
     return codes.is_locked(line.mailbox, c.now, c.settings["IVR_LOCKOUT_SECONDS"])
 
 
-def route_access(c: StepContext, _digits: str | None) -> str:
+def route_access(c: StepContext, _digits: str | None) -> AccessRoute:
     """Home line (asked for the code or not, or locked), or remote."""
     line = _line(c)
     if not c.call.home or line is None:
-        return "remote"
+        return AccessRoute.REMOTE
     mailbox = line.mailbox
     if mailbox.has_code and mailbox.ask_code_on_fixed_line:
-        return "locked" if _locked(c, line) else "ask_code"
-    return "home"
+        return AccessRoute.LOCKED if _locked(c, line) else AccessRoute.ASK_CODE
+    return AccessRoute.HOME
 
 
-def find_line(c: StepContext, digits: str | None) -> str:
+def find_line(c: StepContext, digits: str | None) -> LineNamed:
     """Remote login: remember the line named; an unknown one goes on like a real one."""
     typed = digits or ""
     try:
@@ -53,15 +63,15 @@ def find_line(c: StepContext, digits: str | None) -> str:
         key = codes.phantom_key(c.hasher, typed)
         c.memory[PHANTOM] = key
         locked = codes.phantom_locked(c.session, key, c.now, c.settings["IVR_LOCKOUT_SECONDS"])
-        return "locked" if locked else "found"
+        return LineNamed.LOCKED if locked else LineNamed.FOUND
     if _locked(c, line):
-        return "locked"
+        return LineNamed.LOCKED
     if not line.mailbox.has_code:
-        return "no_code"
-    return "found"
+        return LineNamed.NO_CODE
+    return LineNamed.FOUND
 
 
-def check_code(c: StepContext, digits: str | None) -> str:
+def check_code(c: StepContext, digits: str | None) -> CodeEntry:
     """Check the current code (a strike first); right, wrong, length, locked, throttled, refused.
 
     Wrong codes are also counted per call, whatever lines it named: the
@@ -72,25 +82,25 @@ def check_code(c: StepContext, digits: str | None) -> str:
     """
     digits = digits or ""
     if len(digits) != codes.CODE_LENGTH:
-        return "length"
+        return CodeEntry.LENGTH
     line = _line(c)
     caller = _take_caller_attempt(c)
     if caller is None:
-        return "refused"
+        return CodeEntry.REFUSED
     outcome = _check(c, line, digits)
-    if outcome is codes.Check.RIGHT and line is not None:
+    if outcome is codes.CodeCheck.RIGHT and line is not None:
         callers.give_back(c.session, caller)
         c.memory["code_entered"] = True
         c.call.language = line.language
-    if outcome is codes.Check.WRONG:
+    if outcome is codes.CodeCheck.WRONG:
         c.memory[WRONG_CODES] = wrong = c.memory.get(WRONG_CODES, 0) + 1
         if wrong >= codes.MAX_STRIKES:
             note(throttled="call")
-            return "throttled"
-    return outcome.value
+            return CodeEntry.THROTTLED
+    return CodeEntry(outcome)
 
 
-def _check(c: StepContext, line: Line | None, digits: str) -> codes.Check:
+def _check(c: StepContext, line: Line | None, digits: str) -> codes.CodeCheck:
     lockout = c.settings["IVR_LOCKOUT_SECONDS"]
     if line is None:
         key = c.memory.get(PHANTOM) or codes.phantom_key(c.hasher, "")
@@ -114,21 +124,21 @@ def _take_caller_attempt(c: StepContext) -> str | None:
     return None
 
 
-def code_menu(c: StepContext, _digits: str | None) -> str:
+def code_menu(c: StepContext, _digits: str | None) -> CodeMenu:
     """What the secret-code menu offers this caller."""
     line = _line(c)
     if not c.call.home or line is None:
-        return "not_home"
+        return CodeMenu.NOT_HOME
     if line.mailbox.has_code and _locked(c, line):
-        return "locked"
+        return CodeMenu.LOCKED
     if not line.mailbox.has_code:
-        return "no_code"
-    return "ask_on" if line.mailbox.ask_code_on_fixed_line else "ask_off"
+        return CodeMenu.NO_CODE
+    return CodeMenu.ASK_ON if line.mailbox.ask_code_on_fixed_line else CodeMenu.ASK_OFF
 
 
-def code_entered(c: StepContext, _digits: str | None) -> str:
+def code_entered(c: StepContext, _digits: str | None) -> YesNo:
     """Whether the current code was entered right in this call."""
-    return "yes" if c.memory.get("code_entered") else "no"
+    return YesNo.YES if c.memory.get("code_entered") else YesNo.NO
 
 
 def _may_set_code(c: StepContext, line: Line | None) -> bool:
@@ -138,37 +148,37 @@ def _may_set_code(c: StepContext, line: Line | None) -> bool:
     return not line.mailbox.has_code or bool(c.memory.get("code_entered"))
 
 
-def propose_code(c: StepContext, digits: str | None) -> str:
+def propose_code(c: StepContext, digits: str | None) -> NewCode:
     """Judge a new code; keep it in the call until confirmed."""
     line = _line(c)
     if not _may_set_code(c, line):
-        return "not_home"
+        return NewCode.NOT_HOME
     assert line is not None
     outcome = codes.propose_code(c.hasher, line, digits or "")
     if outcome is codes.Proposal.OK:
         c.memory["pending_code"] = digits
-    return outcome.value
+    return NewCode(outcome)
 
 
-def save_code(c: StepContext, _digits: str | None) -> str:
+def save_code(c: StepContext, _digits: str | None) -> CodeSaved:
     """Store the code read back and confirmed."""
     line = _line(c)
     pending = c.memory.pop("pending_code", None)
     if not _may_set_code(c, line) or not pending:
-        return "not_home"
+        return CodeSaved.NOT_HOME
     assert line is not None
     codes.save_code(c.session, c.hasher, line, pending, c.now)
     c.memory["code_entered"] = True
-    return "saved"
+    return CodeSaved.SAVED
 
 
-def toggle_ask(c: StepContext, _digits: str | None) -> str:
+def toggle_ask(c: StepContext, _digits: str | None) -> Done:
     """Turn "ask for my code on my fixed line" the other way."""
     line = _line(c)
     assert line is not None
     assert c.call.home
     codes.set_ask_on_fixed_line(line, not line.mailbox.ask_code_on_fixed_line)
-    return "done"
+    return Done.DONE
 
 
 # Operations that check a code: each waits for a verifier before the step is

@@ -22,6 +22,7 @@ from ivr.steps import StepContext, call_sid, enter
 from ivr.twiml import Destination, twiml
 from menus.engine import MAX_REPEATS
 from menus.flow import Transfer
+from menus.operations import DepositRoute, Discarded, Marked, MessageLeft, Ready, YesNo
 from store import greetings
 from store.lines import lookup_line, national_digits
 from store.messages import MAX_URL_LENGTH, Recording, Stored, choose, is_full, store_message
@@ -91,13 +92,13 @@ LEFT_URL = "left_url"
 SHORT_TRIES = "short_recordings"
 
 
-def route_deposit(c: StepContext, _digits: str | None) -> str:
+def route_deposit(c: StepContext, _digits: str | None) -> DepositRoute:
     """Which greeting to play, or why no message can be left."""
     line = c.call.line
     if line is None:
-        return "unknown"
+        return DepositRoute.UNKNOWN
     if is_full(c.session, line.id, c.settings["IVR_MAX_MESSAGES"]):
-        return "full"
+        return DepositRoute.FULL
     c.memory["max_message_seconds"] = c.settings["IVR_MAX_MESSAGE_SECONDS"]
     c.memory["recording_callback"] = url_for("deposit.recording", line_id=line.id, _external=True)
     if c.settings.get("IVR_TRANSCRIBE"):
@@ -114,12 +115,12 @@ def route_deposit(c: StepContext, _digits: str | None) -> str:
         c.memory["name_url"] = box.name_url
     else:
         c.memory["mailbox_number"] = national_digits(line.number)
-    return chosen.value
+    return DepositRoute(chosen)
 
 
-def operator_configured(c: StepContext, _digits: str | None) -> str:
+def operator_configured(c: StepContext, _digits: str | None) -> YesNo:
     """Whether `0` during the greeting can reach a person (IVR_OPERATOR_DIAL)."""
-    return "yes" if c.settings.get("IVR_OPERATOR_DIAL") else "no"
+    return YesNo.YES if c.settings.get("IVR_OPERATOR_DIAL") else YesNo.NO
 
 
 def operator(_call: Call, _node: Transfer) -> Destination | None:
@@ -128,7 +129,7 @@ def operator(_call: Call, _node: Transfer) -> Destination | None:
     return Destination(address) if address else None
 
 
-def message_left(c: StepContext, recording_url: str | None) -> str:
+def message_left(c: StepContext, recording_url: str | None) -> MessageLeft:
     """The caller finished recording: `#` opens the review, anything else sends it.
 
     The message is stored by the status callback, whatever the caller does
@@ -143,20 +144,20 @@ def message_left(c: StepContext, recording_url: str | None) -> str:
         seconds = c.settings["IVR_MIN_MESSAGE_SECONDS"]  # not said: the callback decides
     if seconds < c.settings["IVR_MIN_MESSAGE_SECONDS"]:
         tries = c.memory[SHORT_TRIES] = c.memory.get(SHORT_TRIES, 0) + 1
-        return "short" if tries <= MAX_REPEATS else "gave_up"
-    return "review" if form.get("Digits") == "#" else "left"
+        return MessageLeft.SHORT if tries <= MAX_REPEATS else MessageLeft.GAVE_UP
+    return MessageLeft.REVIEW if form.get("Digits") == "#" else MessageLeft.LEFT
 
 
-def listen_left(c: StepContext, _digits: str | None) -> str:
+def listen_left(c: StepContext, _digits: str | None) -> Ready:
     """The recording just made, from our own copy once the message has one."""
     sid = c.memory.get(LEFT_SID, "")
     message = c.session.scalar(select(Message).where(Message.recording_sid == sid)) if sid else None
     if message is not None and message.line_id == c.call.line_id:
         c.memory[LEFT_URL] = media.playback_url(message.stored_key, message.recording_url)
-    return "ready"
+    return Ready.READY
 
 
-def record_again(c: StepContext, _digits: str | None) -> str:
+def record_again(c: StepContext, _digits: str | None) -> Discarded:
     """Forget the recording just made (stored or not yet) and record a new one."""
     line, sid = c.call.line, c.memory.pop(LEFT_SID, "")
     c.memory.pop(LEFT_URL, None)
@@ -165,15 +166,15 @@ def record_again(c: StepContext, _digits: str | None) -> str:
         c.session.commit()
         if stored:
             recordings.delete_recordings([stored])
-    return "discarded"
+    return Discarded.DISCARDED
 
 
-def mark_urgent(c: StepContext, _digits: str | None) -> str:
+def mark_urgent(c: StepContext, _digits: str | None) -> Marked:
     """Mark the recording just made urgent (stored or not yet); it is sent."""
     line, sid = c.call.line, c.memory.get(LEFT_SID, "")
     if line is not None and sid:
         choose(c.session, line.id, sid, c.now, urgent=True)
-    return "marked"
+    return Marked.MARKED
 
 
 OPERATIONS = {

@@ -13,6 +13,7 @@ from babel.dates import format_date, format_time
 from ivr import greeting_steps, media, recordings
 from ivr.steps import StepContext
 from menus.catalogue import VOICES
+from menus.operations import Deleted, MessageCount, MessageKind, NextMessage, PreviousMessage
 from store import messages
 from store.models import Line, Message
 
@@ -22,7 +23,7 @@ AT = "message_at"
 CURRENT = "message_id"
 
 
-def count_messages(c: StepContext, _digits: str | None) -> str:
+def count_messages(c: StepContext, _digits: str | None) -> MessageCount:
     """Announce the counts (how many new ones are urgent) and start from the first message."""
     line = greeting_steps.mailbox_line(c)
     new, saved = messages.count_messages(c.session, line.id)
@@ -30,44 +31,44 @@ def count_messages(c: StepContext, _digits: str | None) -> str:
     c.values.update(new_count=new, saved_count=saved, urgent_count=urgent)
     c.memory[SEEN], c.memory[AT] = [], -1
     if not new + saved:
-        return "none"
-    return "urgent" if urgent else "some"
+        return MessageCount.NONE
+    return MessageCount.URGENT if urgent else MessageCount.SOME
 
 
-def next_message(c: StepContext, _digits: str | None) -> str:
+def next_message(c: StepContext, _digits: str | None) -> NextMessage:
     """Play the message after the current one: one heard again, or the next unheard."""
     line, seen = greeting_steps.mailbox_line(c), c.memory.get(SEEN, [])
     for at in range(c.memory.get(AT, -1) + 1, len(seen)):
         message = _message(c, line, seen[at])
         if message is not None:
-            return _play(c, line, message, at)
+            return NextMessage(_play(c, line, message, at))
     message = messages.next_message(c.session, line.id, seen)
     if message is None:
         for name in (CURRENT, "message_url"):
             c.memory.pop(name, None)
         c.memory[AT] = len(seen) - 1
-        return "none"
+        return NextMessage.NONE
     c.memory[SEEN] = [*seen, message.id]
     messages.mark_heard(c.session, message.id)  # it is saved once heard
-    return _play(c, line, message, len(seen))
+    return NextMessage(_play(c, line, message, len(seen)))
 
 
-def previous_message(c: StepContext, _digits: str | None) -> str:
+def previous_message(c: StepContext, _digits: str | None) -> PreviousMessage:
     """Play the message before the current one, if any is left."""
     line, seen = greeting_steps.mailbox_line(c), c.memory.get(SEEN, [])
     for at in range(c.memory.get(AT, 0) - 1, -1, -1):
         message = _message(c, line, seen[at])
         if message is not None:
-            return _play(c, line, message, at)
-    return "first"
+            return PreviousMessage(_play(c, line, message, at))
+    return PreviousMessage.FIRST
 
 
-def current_message(c: StepContext, _digits: str | None) -> str:
+def current_message(c: StepContext, _digits: str | None) -> MessageKind:
     """The envelope of the message being heard, again."""
     line = greeting_steps.mailbox_line(c)
     message = _message(c, line, c.memory.get(CURRENT))
     if message is None:
-        return "unknown"
+        return MessageKind.UNKNOWN
     c.values.update(_envelope(line, message))
     return _kind(c, message)
 
@@ -78,7 +79,7 @@ def _message(c: StepContext, line: Line, message_id: int | None) -> Message | No
     return message if message is not None and message.line_id == line.id else None
 
 
-def _play(c: StepContext, line: Line, message: Message, at: int) -> str:
+def _play(c: StepContext, line: Line, message: Message, at: int) -> MessageKind:
     """Make `message` the current one: its envelope, its recording."""
     c.memory[AT], c.memory[CURRENT] = at, message.id
     c.memory["message_url"] = media.playback_url(message.stored_key, message.recording_url)
@@ -86,9 +87,10 @@ def _play(c: StepContext, line: Line, message: Message, at: int) -> str:
     return _kind(c, message)
 
 
-def _kind(c: StepContext, message: Message) -> str:
-    known = "known" if c.values.get("caller") else "unknown"
-    return f"urgent_{known}" if message.urgent else known
+def _kind(c: StepContext, message: Message) -> MessageKind:
+    if c.values.get("caller"):
+        return MessageKind.URGENT_KNOWN if message.urgent else MessageKind.KNOWN
+    return MessageKind.URGENT_UNKNOWN if message.urgent else MessageKind.UNKNOWN
 
 
 def _envelope(line: Line, message: Message) -> dict[str, str]:
@@ -116,7 +118,7 @@ def caller_digits(caller: str | None, line_number: str) -> str:
     return "00" + phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)[1:]
 
 
-def delete_message(c: StepContext, _digits: str | None) -> str:
+def delete_message(c: StepContext, _digits: str | None) -> Deleted:
     """Delete the message just heard, here and on the platform."""
     message_id = c.memory.pop(CURRENT, None)
     c.memory.pop("message_url", None)
@@ -129,7 +131,7 @@ def delete_message(c: StepContext, _digits: str | None) -> str:
         c.session.commit()
         if sid:
             recordings.delete_recordings([sid])
-    return "deleted"
+    return Deleted.DELETED
 
 
 OPERATIONS = {

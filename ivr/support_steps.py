@@ -17,6 +17,7 @@ from ivr.signature import signed
 from ivr.steps import StepContext, call_sid, default_language, enter
 from ivr.twiml import Destination, goodbye, say, twiml
 from menus.flow import Transfer
+from menus.operations import Given, PinEntry, SupportRoute
 from store import pins
 from store.models import Call, SupportCall
 
@@ -29,21 +30,21 @@ ATTEMPTS = "pin_attempts"
 ANSWERED = frozenset({"completed", "answered"})
 
 
-def route_support(c: StepContext, _digits: str | None) -> str:
+def route_support(c: StepContext, _digits: str | None) -> SupportRoute:
     """From the caller's own line the PIN alone; from anywhere else the customer number first."""
     line_id = c.call.line_id if c.call.home else None
     pins.open_support_call(c.session, c.call, line_id, c.now)
-    return "own_line" if line_id is not None else "other"
+    return SupportRoute.OWN_LINE if line_id is not None else SupportRoute.OTHER
 
 
-def find_customer(c: StepContext, digits: str | None) -> str:
+def find_customer(c: StepContext, digits: str | None) -> Given:
     """Remember whose account the caller names; an unknown one goes on like a real one."""
     line = pins.line_for_customer(c.session, digits or "")
     pins.name_customer(c.session, c.call, line.id if line else None)
-    return "given"
+    return Given.GIVEN
 
 
-def check_pin(c: StepContext, digits: str | None) -> str:
+def check_pin(c: StepContext, digits: str | None) -> PinEntry:
     """Check the PIN (a failure taken first); verified, wrong, failed (third) or locked.
 
     Only the call's line id is used, never its Line: a known customer number
@@ -64,10 +65,10 @@ def check_pin(c: StepContext, digits: str | None) -> str:
         pins.record_support_outcome(
             c.session, c.call.sid, line_id, c.call.caller, outcome.value, c.now
         )
-        return "verified"
+        return PinEntry.VERIFIED
     if outcome is pins.PinCheck.LOCKED:
-        return "locked"
-    return "failed" if attempts >= pins.MAX_FAILURES else "wrong"
+        return PinEntry.LOCKED
+    return PinEntry.FAILED if attempts >= pins.MAX_FAILURES else PinEntry.WRONG
 
 
 OPERATIONS = {

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from menus.flow import WAITING, Branch, Entry, Flow, Go, Menu, Prompt, Record, go
+from menus.flow import BACK_KEY, WAITING, Branch, Entry, Flow, Go, Menu, Prompt, Record, go
 
-# How often a waiting node is repeated on silence or a wrong key before goodbye.
+# How often a waiting node is repeated on silence or a wrong key before the
+# flow is exhausted.
 MAX_REPEATS = 3
-BACK_KEY = "*"
-MAX_HOPS = 32
 
 Run = Callable[[str, str | None], str]
 
@@ -64,19 +63,20 @@ def answer(flow: Flow, at: str, digits: str | None, repeats: int, run: Run) -> T
 
 
 def follow(flow: Flow, move: Go, run: Run) -> Turn:
-    """Follow a move through any branches to the next waiting or end node."""
+    """Follow a move through any branches to the next waiting or end node.
+
+    A flow has no loop of branches (menus/soundness.py), so this ends.
+    """
     said = list(move.say)
     node = flow[move.to]
-    for _ in range(MAX_HOPS):
-        if not isinstance(node, Branch):
-            return Turn(node.name, said)
+    while isinstance(node, Branch):
         move = go(node.outcomes[run(node.op, None)])
         said.extend(move.say)
         node = flow[move.to]
-    raise RuntimeError(f"{flow.name}: branches loop at {node.name}")
+    return Turn(node.name, said)
 
 
 def _repeat(flow: Flow, at: str, repeats: int, say: tuple[Prompt, ...]) -> Turn:
     if repeats >= MAX_REPEATS:
-        return Turn(flow.goodbye, list(say))
+        return Turn(flow.exhausted, list(say))
     return Turn(at, list(say), repeats + 1)

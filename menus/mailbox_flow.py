@@ -8,6 +8,18 @@ message menu already act: the subscriber need not wait for the end.
 """
 
 from menus.flow import Branch, Entry, Go, Menu, Play, Record
+from menus.operations import (
+    DateChosen,
+    Deleted,
+    Held,
+    Kept,
+    MessageCount,
+    MessageKind,
+    NextMessage,
+    OnOff,
+    PreviousMessage,
+    Saved,
+)
 
 # Call values holding the recording being played.
 MESSAGE = Play("message_url")
@@ -28,6 +40,7 @@ ENTRY = (
     Branch(
         "mailbox",
         op="away_reminder",
+        answers=OnOff,
         outcomes={
             "on": Go("main", say=("away_reminder",)),
             "off": "main",
@@ -39,6 +52,7 @@ LISTENING = (
     Branch(
         "listen",
         op="count_messages",
+        answers=MessageCount,
         outcomes={
             "some": Go("message", say=("message_count",)),
             "urgent": Go("message", say=("message_count", "urgent_count")),
@@ -48,6 +62,7 @@ LISTENING = (
     Branch(
         "message",
         op="next_message",
+        answers=NextMessage,
         outcomes={
             **PLAYED,
             "none": Go("main", say=("no_more_messages",)),
@@ -56,6 +71,7 @@ LISTENING = (
     Branch(
         "message_previous",
         op="previous_message",
+        answers=PreviousMessage,
         outcomes={
             **PLAYED,
             "first": Go("message_menu", say=("no_previous_message",)),
@@ -64,6 +80,7 @@ LISTENING = (
     Branch(
         "message_envelope",
         op="current_message",
+        answers=MessageKind,
         outcomes={
             "known": Go("message_menu", say=("envelope",)),
             "unknown": Go("message_menu", say=("envelope_unknown",)),
@@ -88,6 +105,7 @@ LISTENING = (
     Branch(
         "message_delete",
         op="delete_message",
+        answers=Deleted,
         outcomes={
             "deleted": Go("message", say=("message_deleted",)),
         },
@@ -111,6 +129,7 @@ GREETING = (
         "greeting_record",
         say=("greeting_record",),
         op="hold_greeting",
+        answers=Held,
         max_seconds=GREETING_SECONDS,
         outcomes={
             "held": Go("greeting_review", say=(PENDING_GREETING,)),
@@ -128,6 +147,7 @@ GREETING = (
     Branch(
         "greeting_keep",
         op="keep_greeting",
+        answers=Kept,
         outcomes={
             "saved": Go("customise", say=("saved",)),
             "none": "greeting_menu",
@@ -136,6 +156,7 @@ GREETING = (
     Branch(
         "greeting_standard",
         op="standard_greeting",
+        answers=Saved,
         outcomes={
             "saved": Go("customise", say=("saved",)),
         },
@@ -145,6 +166,7 @@ GREETING = (
         "name_record",
         say=("name_record",),
         op="hold_greeting",
+        answers=Held,
         max_seconds=NAME_SECONDS,
         outcomes={
             "held": Go("name_review", say=(PENDING_GREETING,)),
@@ -162,6 +184,7 @@ GREETING = (
     Branch(
         "name_keep",
         op="keep_name",
+        answers=Kept,
         outcomes={
             "saved": Go("customise", say=("saved",)),
             "none": "greeting_menu",
@@ -171,6 +194,7 @@ GREETING = (
     Branch(
         "away_menu",
         op="away_state",
+        answers=OnOff,
         outcomes={
             "on": "away_on",
             "off": "away_date",
@@ -189,6 +213,7 @@ GREETING = (
         "away_date",
         say=("away_date",),
         op="choose_away_date",
+        answers=DateChosen,
         back="greeting_menu",
         outcomes={
             "ok": "away_record",
@@ -199,6 +224,7 @@ GREETING = (
         "away_record",
         say=("away_record",),
         op="hold_greeting",
+        answers=Held,
         max_seconds=GREETING_SECONDS,
         outcomes={
             "held": Go("away_review", say=(PENDING_GREETING,)),
@@ -216,6 +242,7 @@ GREETING = (
     Branch(
         "away_keep",
         op="keep_away",
+        answers=Kept,
         outcomes={
             "saved": Go("customise", say=("away_is_on",)),
             "none": "greeting_menu",
@@ -224,6 +251,7 @@ GREETING = (
     Branch(
         "away_off",
         op="away_off",
+        answers=Saved,
         outcomes={
             "saved": Go("customise", say=("saved",)),
         },

@@ -35,7 +35,7 @@ CODE_LENGTH = 4
 MAX_STRIKES = 3
 
 
-class Proposal(enum.Enum):
+class Proposal(enum.StrEnum):
     """What is wrong with a proposed new code, if anything."""
 
     OK = "ok"
@@ -43,7 +43,7 @@ class Proposal(enum.Enum):
     WEAK = "weak"
 
 
-class Check(enum.Enum):
+class CodeCheck(enum.StrEnum):
     """The outcome of checking an entered code."""
 
     RIGHT = "right"
@@ -193,7 +193,7 @@ def check_code(
     now: datetime,
     lockout_seconds: int,
     caller: str = "",
-) -> Check:
+) -> CodeCheck:
     """Check an entered code from `caller` against the line's, strike first.
 
     Commits the strike before hashing; the third strike commits the lock's
@@ -210,24 +210,24 @@ def check_code(
         lock = locks.record_lock(session, line, taken[2], now)
     session.commit()
     if taken is None:
-        return Check.LOCKED
+        return CodeCheck.LOCKED
     strikes, generation, _ = taken
     stored = line.mailbox.code_hash
     if not is_ascii_digits(digits) or not hasher.verify(PURPOSE, line.number, digits, stored):
         if lock is not None:
             locks.release_notice(session, lock)
-        return Check.WRONG if strikes < MAX_STRIKES else Check.LOCKED
+        return CodeCheck.WRONG if strikes < MAX_STRIKES else CodeCheck.LOCKED
     reset = session.connection().execute(
         _RESET_IF_UNCHANGED, {"w_key": line.id, "w_generation": generation}
     )
     if getattr(reset, "rowcount", 0) == 1:
         if lock is not None:
             locks.reopened(session, line, lock, now)
-        return Check.RIGHT
+        return CodeCheck.RIGHT
     if lock is not None:
         locks.release_notice(session, lock)
     session.refresh(line.mailbox)
-    return Check.LOCKED if is_locked(line.mailbox, now, lockout_seconds) else Check.RIGHT
+    return CodeCheck.LOCKED if is_locked(line.mailbox, now, lockout_seconds) else CodeCheck.RIGHT
 
 
 # -- Line numbers that do not exist (SPEC §4.3: probing must learn nothing) --
@@ -251,7 +251,7 @@ def phantom_locked(session: Session, key: str, now: datetime, lockout_seconds: i
 
 def check_unknown_line(
     session: Session, hasher: Hasher, key: str, digits: str, now: datetime, lockout_seconds: int
-) -> Check:
+) -> CodeCheck:
     """A code entered for an unknown line: a strike, a dummy bcrypt check, never right."""
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
@@ -274,9 +274,9 @@ def check_unknown_line(
     )
     session.commit()
     if strikes is None:
-        return Check.LOCKED
+        return CodeCheck.LOCKED
     hasher.verify(PURPOSE, "", digits, None)
-    return Check.WRONG if strikes < MAX_STRIKES else Check.LOCKED
+    return CodeCheck.WRONG if strikes < MAX_STRIKES else CodeCheck.LOCKED
 
 
 def purge_phantoms(session: Session, now: datetime, older_than: timedelta) -> int:

@@ -19,7 +19,7 @@ from store.models import Line, Mailbox
 DAYS_AHEAD = 366  # "up to a year ahead", a leap day included
 
 
-class Greeting(enum.Enum):
+class Greeting(enum.StrEnum):
     """Which greeting a caller hears."""
 
     AWAY = "away"

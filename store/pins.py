@@ -56,7 +56,7 @@ class PinRefused(ValueError):
         self.reason = reason
 
 
-class PinCheck(enum.Enum):
+class PinCheck(enum.StrEnum):
     """The outcome of checking a service PIN."""
 
     VERIFIED_PERMANENT = PERMANENT

@@ -54,7 +54,7 @@ def test_wrong_codes_that_lock_while_the_right_one_hashes_keep_the_lock(app, ses
     give_code(app, session)
     sessions, plain = app.extensions["ivr.sessions"], app.extensions["ivr.hasher"]
     now = app.config["IVR_CLOCK"]()
-    seen: list[codes.Check] = []
+    seen: list[codes.CodeCheck] = []
 
     def two_wrong_codes() -> None:
         other, line = _line(sessions)
@@ -68,15 +68,15 @@ def test_wrong_codes_that_lock_while_the_right_one_hashes_keep_the_lock(app, ses
         held = Interleaving(plain.pepper, plain.rounds, during=two_wrong_codes)
         right = codes.check_code(owner, held, line, "4827", now, 0)
         owner.commit()
-    assert seen == [codes.Check.WRONG, codes.Check.LOCKED]
-    assert right is codes.Check.LOCKED  # the line locked while it was checked
+    assert seen == [codes.CodeCheck.WRONG, codes.CodeCheck.LOCKED]
+    assert right is codes.CodeCheck.LOCKED  # the line locked while it was checked
     box = _mailbox(sessions)
     assert box.strikes == codes.MAX_STRIKES
     assert box.locked_at is not None
     # Nothing more is checked: the right code too hears the lock, at once.
     again, line = _line(sessions)
     with again:
-        assert codes.check_code(again, plain, line, "4827", now, 0) is codes.Check.LOCKED
+        assert codes.check_code(again, plain, line, "4827", now, 0) is codes.CodeCheck.LOCKED
     assert _mailbox(sessions).strikes == codes.MAX_STRIKES
 
 
@@ -89,13 +89,13 @@ def test_a_right_code_clears_only_its_own_strike_cycle(app, session, make_line):
     def one_wrong_code() -> None:
         other, line = _line(sessions)
         with other:
-            assert codes.check_code(other, plain, line, "1111", now, 0) is codes.Check.WRONG
+            assert codes.check_code(other, plain, line, "1111", now, 0) is codes.CodeCheck.WRONG
             other.commit()
 
     owner, line = _line(sessions)
     with owner:
         held = Interleaving(plain.pepper, plain.rounds, during=one_wrong_code)
-        assert codes.check_code(owner, held, line, "4827", now, 0) is codes.Check.RIGHT
+        assert codes.check_code(owner, held, line, "4827", now, 0) is codes.CodeCheck.RIGHT
         owner.commit()
     # The wrong code taken meanwhile still counts: the reset did not erase it.
     assert _mailbox(sessions).strikes == 2

@@ -1,19 +1,249 @@
-"""The flow declarations are sound: walked as data, not called."""
+"""Flows check themselves when built: each rule is shown refusing a broken flow.
+
+A tiny sound flow is built first, then broken one way at a time; the
+message must name the node and what is wrong with it. The real flows are
+sound because importing them builds them (ivr/flows.py).
+"""
 
 from __future__ import annotations
 
 import string
+from enum import StrEnum
 
 import pytest
 
-from ivr.flows import FLOWS
+from ivr.flows import FLOWS, run_by
+from ivr.steps import StepContext
 from menus.catalogue import CATALOGUES
-from menus.engine import MAX_REPEATS
-from menus.flow import FINAL, OPERATED, WAITING, Branch, Flow, Menu, Transfer, go
+from menus.flow import Branch, End, Entry, Flow, FlowError, Go, Menu, Node, Transfer
+from menus.operations import (
+    CodeEntry,
+    DepositRoute,
+    NewCode,
+    PinEntry,
+    YesNo,
+)
+from store.codes import CodeCheck, Proposal
+from store.greetings import Greeting
+from store.pins import PinCheck
 
 
-def edges(flow: Flow, name: str) -> set[str]:
-    return {move.to for move in flow[name].targets()}
+class Pick(StrEnum):
+    LEFT = "left"
+    RIGHT = "right"
+
+
+def route(_c: StepContext, _digits: str | None) -> Pick:
+    return Pick.LEFT
+
+
+def ask(_c: StepContext, _digits: str | None) -> YesNo:
+    return YesNo.YES
+
+
+def unsure(_c: StepContext, _digits: str | None) -> YesNo:
+    return YesNo.NO
+
+
+OPERATIONS = {"route": route, "ask": ask}
+
+
+def tiny(**nodes: Node) -> dict[str, Node]:
+    """A sound flow's nodes by name, with `nodes` replacing or added."""
+    table: dict[str, Node] = {
+        "start": Branch(
+            "start", op="route", answers=Pick, outcomes={"left": "menu", "right": "ask"}
+        ),
+        "menu": Menu("menu", say=("main_menu",), keys={"1": "ask", "2": "bye"}, back="menu"),
+        "ask": Entry(
+            "ask",
+            say=("enter_code",),
+            op="ask",
+            answers=YesNo,
+            outcomes={"yes": Go("bye", say=("saved",)), "no": "menu"},
+            back="menu",
+        ),
+        "bye": End("bye", say=("goodbye",)),
+    }
+    return {**table, **nodes}
+
+
+def build(nodes: dict[str, Node], **names: str) -> Flow:
+    ends = {"root": "start", "exhausted": "bye", "not_understood": "not_understood", **names}
+    return Flow.of("tiny", nodes=nodes.values(), **ends)
+
+
+def refused(nodes: dict[str, Node], **names: str) -> str:
+    with pytest.raises(FlowError) as refusal:
+        build(nodes, **names)
+    return str(refusal.value)
+
+
+def test_the_tiny_flow_is_sound_and_runs_by_its_operations():
+    # Every refusal below comes from the one change it makes to this flow.
+    flow = build(tiny())
+    assert run_by(flow, OPERATIONS).flow is flow
+
+
+def test_a_flow_has_its_root():
+    assert (
+        refused(tiny(), root="nowhere") == "flow tiny: no root, 'nowhere' is not one of its nodes"
+    )
+
+
+def test_a_flow_has_one_root():
+    message = refused(tiny(orphan=End("orphan", say=("goodbye",))))
+    assert message == "flow tiny, node orphan: a second root, no node leads to it"
+
+
+def test_every_target_is_a_node():
+    menu = Menu("menu", say=("main_menu",), keys={"1": "ask", "2": "nowhere"}, back="menu")
+    message = refused(tiny(menu=menu))
+    assert message == "flow tiny, node menu: key '2' leads to 'nowhere', which is not a node"
+
+
+def test_every_node_is_reachable_from_the_root():
+    island = {
+        "here": Menu("here", say=("main_menu",), keys={"1": "there"}, back="here"),
+        "there": Menu("there", say=("main_menu",), keys={"1": "here"}, back="there"),
+    }
+    message = refused(tiny(**island))
+    assert message.splitlines() == [
+        "flow tiny, node here: cannot be reached from root 'start'",
+        "flow tiny, node there: cannot be reached from root 'start'",
+    ]
+
+
+def test_a_waiting_node_has_a_back():
+    menu = Menu("menu", say=("main_menu",), keys={"1": "ask", "2": "bye"}, back="")
+    assert refused(tiny(menu=menu)) == "flow tiny, node menu: back leads nowhere"
+
+
+def test_the_back_key_is_no_menu_key():
+    menu = Menu("menu", say=("main_menu",), keys={"1": "ask", "*": "bye"}, back="menu")
+    message = refused(tiny(menu=menu))
+    assert (
+        message == "flow tiny, node menu: key '*' is not one a menu takes (0-9 and #; * goes back)"
+    )
+
+
+def test_a_waiting_node_has_a_silence_exit():
+    menu = Menu(
+        "menu", say=("main_menu",), keys={"1": "ask", "2": "bye"}, back="menu", silence="menu"
+    )
+    message = refused(tiny(menu=menu))
+    assert (
+        message
+        == "flow tiny, node menu: silence leads back to it: a silent caller would never leave"
+    )
+
+
+def test_silence_and_wrong_keys_end_the_call_when_exhausted():
+    message = refused(tiny(), exhausted="menu")
+    assert message == (
+        "flow tiny: exhausted 'menu' is a Menu, not an End or a Transfer:"
+        " silence and wrong keys would never end the call"
+    )
+
+
+def test_a_wrong_key_is_answered():
+    assert refused(tiny(), not_understood="") == (
+        "flow tiny: not_understood names no prompt for a wrong key"
+    )
+
+
+def test_a_waiting_node_says_what_it_waits_for():
+    menu = Menu("menu", say=(), keys={"1": "ask", "2": "bye"}, back="menu")
+    assert refused(tiny(menu=menu)) == "flow tiny, node menu: waits without saying what for"
+
+
+def test_branches_do_not_loop():
+    loop = {
+        "start": Branch("start", op="route", answers=Pick, outcomes={"left": "menu", "right": "a"}),
+        "a": Branch("a", op="unsure", answers=YesNo, outcomes={"yes": "ask", "no": "b"}),
+        "b": Branch("b", op="unsure", answers=YesNo, outcomes={"yes": "menu", "no": "a"}),
+    }
+    assert refused(tiny(**loop)) == "flow tiny, node a: branches loop, a -> b -> a"
+
+
+def test_a_node_leads_somewhere_for_every_outcome():
+    start = Branch("start", op="route", answers=Pick, outcomes={"left": "menu"})
+    message = refused(tiny(start=start))
+    assert message == ("flow tiny, node start: outcome 'right' of route (Pick) leads nowhere")
+
+
+def test_a_node_names_only_outcomes_its_operation_answers():
+    outcomes = {"left": "menu", "right": "ask", "middle": "bye"}
+    start = Branch("start", op="route", answers=Pick, outcomes=outcomes)
+    message = refused(tiny(start=start))
+    assert message == (
+        "flow tiny, node start: outcome 'middle' is not one route answers (Pick: left, right)"
+    )
+
+
+def test_an_operation_answers_one_outcome_type():
+    again = Branch("again", op="route", answers=YesNo, outcomes={"yes": "ask", "no": "bye"})
+    menu = Menu("menu", say=("main_menu",), keys={"1": "again"}, back="menu")
+    message = refused(tiny(again=again, menu=menu))
+    assert message == "flow tiny, node again: route answers YesNo here but Pick at node start"
+
+
+def test_a_node_is_declared_once():
+    with pytest.raises(FlowError, match=r"^flow tiny, node bye: declared twice$"):
+        Flow.of(
+            "tiny",
+            root="start",
+            exhausted="bye",
+            not_understood="not_understood",
+            nodes=[*tiny().values(), End("bye", say=())],
+        )
+
+
+def test_every_operation_a_node_runs_is_implemented():
+    with pytest.raises(FlowError) as refusal:
+        run_by(build(tiny()), {"route": route})
+    assert str(refusal.value) == "flow tiny, node ask: operation ask is not implemented"
+
+
+def test_an_operation_returns_the_outcome_type_its_node_expects():
+    with pytest.raises(FlowError) as refusal:
+        run_by(build(tiny()), {"route": unsure, "ask": ask})
+    assert str(refusal.value) == (
+        "flow tiny, node start: operation route returns YesNo, the node expects Pick"
+    )
+
+
+def test_nothing_is_given_that_no_node_uses():
+    with pytest.raises(FlowError) as refusal:
+        run_by(
+            build(tiny()),
+            {**OPERATIONS, "spare": unsure},
+            {"desk": lambda _call, _node: None},
+            frozenset({"check"}),
+        )
+    assert str(refusal.value).splitlines() == [
+        "flow tiny: operation spare is given but no node runs it",
+        "flow tiny: operation check is to be verified but no node runs it",
+        "flow tiny: destination desk is given but no node transfers there",
+    ]
+
+
+def test_every_destination_is_resolved():
+    desk = Transfer("desk", say=("connect_adviser",), to="desk", label="", unavailable=("goodbye",))
+    menu = Menu("menu", say=("main_menu",), keys={"1": "ask", "2": "desk"}, back="menu")
+    with pytest.raises(FlowError) as refusal:
+        run_by(build(tiny(menu=menu, desk=desk)), OPERATIONS)
+    assert str(refusal.value) == "flow tiny, node desk: destination desk cannot be resolved"
+
+
+def test_outcomes_store_decides_are_stores_own():
+    # An operation converts store's outcome to its own type: every member
+    # store can return must be one of it, or the conversion would fail mid-call.
+    assert set(CodeCheck) <= set(CodeEntry)
+    assert set(Proposal) <= set(NewCode)
+    assert set(Greeting) <= set(DepositRoute)
+    assert {PinCheck.WRONG, PinCheck.LOCKED} <= set(PinEntry)
+    assert CodeEntry(CodeCheck.WRONG) is CodeEntry.WRONG  # what check_code does
 
 
 @pytest.fixture(params=sorted(FLOWS))
@@ -21,58 +251,8 @@ def flow(request) -> Flow:
     return FLOWS[request.param].flow
 
 
-def test_one_root_and_every_target_exists(flow):
-    assert flow.root in flow.nodes
-    for name in flow.nodes:
-        assert edges(flow, name) <= set(flow.nodes), name
-    assert flow.root not in {t for n in flow.nodes for t in edges(flow, n)} or isinstance(
-        flow[flow.root], WAITING
-    )
-
-
-def test_every_node_is_reachable_from_the_root(flow):
-    seen, todo = set(), [flow.root, flow.goodbye]
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo.extend(edges(flow, name))
-    assert seen == set(flow.nodes)
-
-
-def test_every_waiting_node_has_a_no_input_and_a_wrong_key_exit(flow):
-    # Silence and wrong keys repeat the node, then lead to the flow's goodbye
-    # (a hang-up, or for the support line an adviser).
-    assert isinstance(flow[flow.goodbye], FINAL)
-    assert flow.not_understood in CATALOGUES["en"]
-    assert MAX_REPEATS >= 1
-    for node in flow.nodes.values():
-        if isinstance(node, WAITING):
-            assert node.back in flow.nodes, node.name
-            assert node.say, node.name
-        if isinstance(node, Menu):
-            assert node.keys
-            assert all(k in "0123456789#" and len(k) == 1 for k in node.keys)
-
-
-def test_every_operation_and_destination_is_implemented(flow):
-    runs = FLOWS[flow.name]
-    assert runs.flow is flow
-    named = {node.op for node in flow.nodes.values() if isinstance(node, OPERATED)}
-    assert named == set(runs.operations)
-    reached = {node.to for node in flow.nodes.values() if isinstance(node, Transfer)}
-    assert reached == set(runs.destinations)
-
-
-def test_every_branch_ends_somewhere_that_waits_or_hangs_up(flow):
-    for node in flow.nodes.values():
-        if isinstance(node, Branch):
-            for target in node.outcomes.values():
-                assert go(target).to in flow.nodes
-
-
 def test_every_prompt_exists_in_every_language(flow):
-    keys: set[str] = set()
+    keys: set[str] = {flow.not_understood}
     for node in flow.nodes.values():
         keys.update(p for p in getattr(node, "say", ()) if isinstance(p, str))
         keys.update(getattr(node, "unavailable", ()))

@@ -212,13 +212,13 @@ def test_a_right_code_runs_no_more_statements(app, session, make_line):
     with statements(app) as seen:
         assert (
             codes.check_code(session, hasher, line, "4827", now, 0, caller=MOBILE)
-            is codes.Check.RIGHT
+            is codes.CodeCheck.RIGHT
         )
     assert [s.split()[0] for s in seen] == ["UPDATE", "UPDATE"], seen
     with statements(app) as seen:
         assert (
             codes.check_code(session, hasher, line, "1111", now, 0, caller=MOBILE)
-            is codes.Check.WRONG
+            is codes.CodeCheck.WRONG
         )
     assert [s.split()[0] for s in seen] == ["UPDATE"]
 
