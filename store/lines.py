@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.db import commits
 from store.models import Line, Mailbox
 from store.text import InvalidText, digits, email_address, plain_text
 
@@ -67,6 +68,7 @@ def check_time_zone(name: str) -> str:
     return name
 
 
+@commits
 def add_line(
     session: Session,
     number: str,
@@ -77,7 +79,7 @@ def add_line(
     email: str | None = None,
     time_zone: str | None = None,
 ) -> Line:
-    """Provision a line and its empty mailbox; the caller commits.
+    """Provision a line and its empty mailbox.
 
     Every field is checked first (InvalidText, a ValueError, says which and
     why); the e-mail address is stored normalised. The time zone (for
@@ -100,7 +102,6 @@ def add_line(
     try:
         session.flush()
     except IntegrityError as error:
-        session.rollback()
         raise DuplicateLine(f"line {line.number} or its customer number exists") from error
     return line
 
