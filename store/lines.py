@@ -14,6 +14,8 @@ from store.db import commits
 from store.models import Line, Mailbox
 from store.text import InvalidText, digits, email_address, plain_text
 
+# The one list of the languages a line can have; every text in every language is
+# checked against it (tests/test_flows.py: test_every_language_has_every_text).
 LANGUAGES = ("en", "fr", "de")
 MAX_NUMBER_TEXT = 40  # a number typed in any form, spaces and all
 MAX_CUSTOMER_NUMBER = 32
