@@ -19,6 +19,12 @@ def _now(app):
     return app.config["IVR_CLOCK"]()
 
 
+def _line(session, number):
+    line = find_line(session, number)
+    assert line is not None
+    return line
+
+
 def _fresh(app, number=HOME):
     """The line as another session reads it: what was committed."""
     with app.extensions["ivr.sessions"]() as other:
@@ -32,12 +38,12 @@ def test_an_operation_commits_without_the_door(app, session):
 
 def test_a_refused_operation_leaves_nothing_pending(app, session, make_line):
     make_line()  # no e-mail address on file
-    line = find_line(session, HOME)
+    line = _line(session, HOME)
     with pytest.raises(NotifyRefused):  # the mobile is taken, then the e-mail is found missing
         set_notify(session, line, "email", mobile=MOBILE, region="FR", actor="t", now=_now(app))
     assert not session.new
     assert not session.dirty
-    assert find_line(session, HOME).mobile is None
+    assert _line(session, HOME).mobile is None
     assert session.scalars(select(AuditEntry)).all() == []
 
 
@@ -70,7 +76,7 @@ def test_audit_entries_filter_by_actor_line_and_action_prefix(app, session):
 def test_support_calls_newest_first_by_line_and_since(app, session, make_line):
     make_line()
     make_line(MOBILE)
-    home, mobile = find_line(session, HOME), find_line(session, MOBILE)
+    home, mobile = _line(session, HOME), _line(session, MOBILE)
     now = _now(app)
     for minutes, sid, line in ((90, "CA1", home), (30, "CA2", mobile), (10, "CA3", home)):
         session.add(
@@ -89,14 +95,16 @@ def test_support_calls_newest_first_by_line_and_since(app, session, make_line):
     assert sids(support_calls.calls_since(session, home.id, now - timedelta(hours=1), 10)) == [
         "CA3"
     ]
-    assert support_calls.find_call(session, "CA2").line_id == mobile.id
+    found = support_calls.find_call(session, "CA2")
+    assert found is not None
+    assert found.line_id == mobile.id
     assert support_calls.find_call(session, "CA9") is None
 
 
 def test_from_own_line_trusts_only_a_home_call_of_that_line(app, session, make_line):
     make_line()
     make_line(MOBILE)
-    home, mobile = find_line(session, HOME), find_line(session, MOBILE)
+    home, mobile = _line(session, HOME), _line(session, MOBILE)
     for sid, is_home, line in (("CAh", True, home), ("CAr", False, home), ("CAo", True, mobile)):
         session.add(
             Call(
@@ -118,7 +126,7 @@ def test_from_own_line_trusts_only_a_home_call_of_that_line(app, session, make_l
 
 def test_sending_a_temporary_pin_queues_its_mail_in_the_same_commit(app, session, make_line):
     make_line(email="sub@example.com")
-    line = find_line(session, HOME)
+    line = _line(session, HOME)
     issued = pins.send_temporary_pin(
         session, app.extensions["ivr.hasher"], line, actor="t", now=_now(app), ttl_seconds=600
     )
@@ -131,7 +139,7 @@ def test_sending_a_temporary_pin_queues_its_mail_in_the_same_commit(app, session
 
 def test_a_transcript_is_kept_and_notifies_once_copied(app, session, make_line):
     make_line()
-    line = find_line(session, HOME)
+    line = _line(session, HOME)
     for sid, key in (("REcopied", "messages/REcopied.wav"), ("REwaiting", None)):
         session.add(
             Message(
@@ -147,7 +155,9 @@ def test_a_transcript_is_kept_and_notifies_once_copied(app, session, make_line):
     session.commit()
     assert find_recording(session, line.id + 1, "REcopied") is None
     for sid in ("REcopied", "REwaiting"):
-        keep_transcript(session, find_recording(session, line.id, sid), f"text {sid}", _now(app))
+        message = find_recording(session, line.id, sid)
+        assert message is not None
+        keep_transcript(session, message, f"text {sid}", _now(app))
     with app.extensions["ivr.sessions"]() as other:
         texts = dict(other.execute(select(Message.recording_sid, Message.transcript)).all())
         assert texts == {"REcopied": "text REcopied", "REwaiting": "text REwaiting"}
