@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ivr.config import ConfigError, parse_settings
 from ivr.mail import parse_smtp_url
-from store import outbox, resets
+from store import audit, outbox
 from store.models import Line, OutboxMessage
 from store.resets import ResetRefused, reset_mailbox
 from tests.conftest import HOME
@@ -80,7 +80,7 @@ def test_a_rolled_back_reset_sends_nothing(app, session, make_line, smtp, monkey
     def audit_fails(*_args, **_kwargs):
         raise RuntimeError("the audit entry could not be written")
 
-    monkeypatch.setattr(resets.audit, "record", audit_fails)  # after the notice is queued
+    monkeypatch.setattr(audit, "record", audit_fails)  # after the notice is queued
     with pytest.raises(RuntimeError):
         _reset(app, session)
     session.commit()
