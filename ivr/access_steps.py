@@ -119,7 +119,6 @@ def _take_caller_attempt(c: StepContext) -> str | None:
     if callers.take_attempt(c.session, key, limit, c.now, c.settings["IVR_CALLER_WINDOW_SECONDS"]):
         return key
     callers.refuse(c.session, key, withheld, limit, c.now)
-    c.session.commit()
     note(throttled="withheld" if withheld else "caller")
     return None
 

@@ -234,7 +234,6 @@ def provision_line() -> Response:
         fail(422, "invalid_body", str(error))
     except DuplicateLine as error:
         fail(409, "conflict", str(error))
-    session.commit()
     answer = _state_answer(line, 201)
     answer.headers["Location"] = f"{bp.url_prefix}/lines/{quote(line.number, safe='')}"
     return answer
@@ -256,7 +255,6 @@ def set_service_pin(number: str) -> Response:
         pins.set_permanent_pin(session, hasher(), line, data["pin"], actor=g.api_actor, now=now())
     except pins.PinRefused as refused:
         fail(422, "pin_refused", str(refused), reason=refused.reason)
-    session.commit()
     return _state_answer(line)
 
 
@@ -274,7 +272,6 @@ def issue_temporary_pin(number: str) -> Response:
         now=now(),
         ttl_seconds=current_app.config["IVR_TEMP_PIN_SECONDS"],
     )
-    session.commit()
     answer = jsonify({"pin": issued.pin, "expires_at": _time(issued.expires_at)})
     answer.status_code = 201
     return answer
@@ -287,5 +284,4 @@ def credential_reset(number: str) -> Response:
     line = _line(number)
     session = db()
     pins.credential_reset(session, line, actor=g.api_actor, now=now())
-    session.commit()
     return _state_answer(line)

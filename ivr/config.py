@@ -15,6 +15,8 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from store.lines import LANGUAGES
+
 DEVELOPMENT_SECRETS = "development.env"
 SECRETS = ("IVR_SECRET_KEY", "IVR_PIN_PEPPER")
 
@@ -108,7 +110,7 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_SECRET_KEY": (str, None),
     "IVR_PIN_PEPPER": (str, None),
     "IVR_BCRYPT_ROUNDS": (_rounds, 12),
-    "IVR_DEFAULT_LANGUAGE": (_choice("en", "fr", "de"), "en"),
+    "IVR_DEFAULT_LANGUAGE": (_choice(*LANGUAGES), "en"),
     "IVR_DEFAULT_REGION": (str.upper, "FR"),
     "IVR_LOCKOUT_SECONDS": (_non_negative, 0),
     # Code attempts per calling number and window, across calls and lines

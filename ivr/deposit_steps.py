@@ -25,7 +25,15 @@ from menus.flow import Transfer
 from menus.operations import DepositRoute, Discarded, Marked, MessageLeft, Ready, YesNo
 from store import greetings
 from store.lines import lookup_line, national_digits
-from store.messages import MAX_URL_LENGTH, Recording, Stored, choose, is_full, store_message
+from store.messages import (
+    MAX_URL_LENGTH,
+    Recording,
+    Stored,
+    choose,
+    discard_recording,
+    is_full,
+    store_message,
+)
 from store.models import Call, Line, Message
 
 log = logging.getLogger(__name__)
@@ -162,8 +170,7 @@ def record_again(c: StepContext, _digits: str | None) -> Discarded:
     line, sid = c.call.line, c.memory.pop(LEFT_SID, "")
     c.memory.pop(LEFT_URL, None)
     if line is not None and sid:
-        stored = choose(c.session, line.id, sid, c.now, discarded=True)
-        c.session.commit()
+        stored = discard_recording(c.session, line.id, sid, c.now)
         if stored:
             recordings.delete_recordings([stored])
     return Discarded.DISCARDED

@@ -120,9 +120,7 @@ def deliver(app: Flask, ids: list[int] | None = None) -> Delivery:
             smtp = _connect(server)
         except (OSError, smtplib.SMTPException) as error:
             log.warning("mail: cannot reach %r: %s", server, type(error).__name__)
-            for message in messages:
-                outbox.mark_failed(message, f"cannot reach the SMTP server: {error}")
-            session.commit()
+            outbox.mark_failed(session, messages, f"cannot reach the SMTP server: {error}")
             done.failed = len(messages)
             return done
         with smtp:
@@ -137,7 +135,7 @@ def _send_one(
     if not outbox.claim(session, message, now):
         return  # another transport (send-mail, another worker) has it
     if message.expires_at is not None and message.expires_at <= now:
-        outbox.mark_expired(message, now)
+        outbox.mark_expired(session, message, now)
         done.expired += 1
     else:
         try:
@@ -151,13 +149,12 @@ def _send_one(
                 message.line_number,
                 type(error).__name__,
             )
-            outbox.mark_failed(message, str(error))
+            outbox.mark_failed(session, [message], str(error))
             done.failed += 1
         else:
-            outbox.mark_sent(message, now)
+            outbox.mark_sent(session, message, now)
             done.sent += 1
             log.info("mail: %s sent for %s", message.kind, message.line_number)
-    session.commit()
 
 
 def init_app(app: Flask) -> None:

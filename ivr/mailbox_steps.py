@@ -128,7 +128,6 @@ def delete_message(c: StepContext, _digits: str | None) -> Deleted:
         c.memory[AT] = at - 1
     if message_id is not None:
         sid = messages.delete_message(c.session, greeting_steps.mailbox_line(c).id, message_id)
-        c.session.commit()
         if sid:
             recordings.delete_recordings([sid])
     return Deleted.DELETED

@@ -175,17 +175,16 @@ def deliver_sms(app: Flask, ids: list[int] | None = None) -> int:
             if not outbox.claim(session, row, now):
                 continue
             if row.expires_at is not None and row.expires_at <= now:
-                outbox.mark_expired(row, now)
+                outbox.mark_expired(session, row, now)
             else:
                 try:
                     recordings.send_sms(row.recipient, row.body or "")
                 except recordings.PlatformError as error:
                     log.warning("sms for %s not sent: %s", row.line_number, error)
-                    outbox.mark_failed(row, str(error))
+                    outbox.mark_failed(session, [row], str(error))
                 else:
-                    outbox.mark_sent(row, now)
+                    outbox.mark_sent(session, row, now)
                     sent += 1
-            session.commit()
     return sent
 
 

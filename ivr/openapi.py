@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ivr.limits import KIB, limit_for
-from store.lines import MAX_CUSTOMER_NUMBER, MAX_NUMBER_TEXT
+from store.lines import LANGUAGES, MAX_CUSTOMER_NUMBER, MAX_NUMBER_TEXT
 from store.text import MAX_EMAIL
 
 JSON = "application/json"
@@ -94,7 +94,7 @@ SCHEMAS: dict[str, Any] = {
                 "pattern": f"^[0-9]{{1,{MAX_CUSTOMER_NUMBER}}}$",
                 "description": "Digits the caller types",
             },
-            "language": {"type": ["string", "null"], "enum": ["en", "fr", "de", None]},
+            "language": {"type": ["string", "null"], "enum": [*LANGUAGES, None]},
             "email": {
                 **NULLABLE_STRING,
                 "format": "email",
@@ -134,7 +134,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "number": {"type": "string", "description": "E.164"},
             "customer_number": NULLABLE_STRING,
-            "language": {"type": "string", "enum": ["en", "fr", "de"]},
+            "language": {"type": "string", "enum": list(LANGUAGES)},
             "email": NULLABLE_STRING,
             "notify": {
                 "type": "object",

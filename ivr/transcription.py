@@ -20,7 +20,7 @@ from ivr import notify, voice
 from ivr.database import db
 from ivr.signature import signed
 from ivr.twiml import twiml
-from store import jobs
+from store import jobs, messages
 from store.models import Message
 
 log = logging.getLogger(__name__)
@@ -43,24 +43,12 @@ def transcribed(line_id: int) -> Response:
     """Keep the message's text (once); the notice goes now if the copy is done."""
     form = request.form
     session = db()
-    message = session.scalar(
-        select(Message).where(
-            Message.recording_sid == form.get("RecordingSid", ""), Message.line_id == line_id
-        )
-    )
+    message = messages.find_recording(session, line_id, form.get("RecordingSid", ""))
     if message is None or message.transcript is not None:
         return twiml("<Response/>")
     completed = form.get("TranscriptionStatus") == "completed"
-    message.transcript = form.get("TranscriptionText", "")[:MAX_TRANSCRIPT] if completed else ""
-    if message.stored_key:  # else the copy's job notifies, with this text
-        jobs.enqueue(
-            session,
-            jobs.NOTIFY_MESSAGE,
-            message.recording_sid,
-            current_app.config["IVR_CLOCK"](),
-            again=True,
-        )
-    session.commit()
+    text = form.get("TranscriptionText", "")[:MAX_TRANSCRIPT] if completed else ""
+    messages.keep_transcript(session, message, text, current_app.config["IVR_CLOCK"]())
     log.info("transcription for line %s: %s", line_id, "completed" if completed else "failed")
     return twiml("<Response/>")
 

@@ -57,7 +57,6 @@ def run_job(app: Flask, session: Session, job: jobs.Claimed) -> str:
             raise recordings.PlatformError(f"unknown job kind {job.kind}", retryable=False)
         handler(session, job.ref, job, now)
     except RETRYABLE as error:
-        session.rollback()
         when = jobs.retry_later(session, job, now, str(error))
         log.warning(
             "job %s %s failed (attempt %d), retry at %s: %s",
@@ -69,12 +68,10 @@ def run_job(app: Flask, session: Session, job: jobs.Claimed) -> str:
         )
         return "retry"
     except recordings.PlatformError as error:
-        session.rollback()
         jobs.give_up(session, job, now, str(error))
         log.warning("job %s %s given up: %s", job.kind, job.ref, error)
         return "failed"
     done = jobs.complete(session, job, now)
-    session.commit()
     return "done" if done else "again"
 
 
@@ -88,7 +85,6 @@ def run_once(app: Flask, token: str, kinds: tuple[str, ...] | None = None) -> bo
         try:
             outcome = run_job(app, session, job)
         except Exception:
-            session.rollback()
             jobs.retry_later(session, job, app.config["IVR_CLOCK"](), "unexpected error")
             log.exception("job %s %s crashed; retried later", job.kind, job.ref)
             outcome = "retry"

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from store import audit
 from store.credentials import Hasher
+from store.db import commits
 from store.models import Adviser, ConsoleSession
 
 ROLES = ("adviser", "supervisor")
@@ -49,6 +50,11 @@ def find_adviser(session: Session, username: str) -> Adviser | None:
     return session.scalar(select(Adviser).where(Adviser.username == normalise_username(username)))
 
 
+def get_adviser(session: Session, adviser_id: int) -> Adviser | None:
+    """The account with this id, if any."""
+    return session.get(Adviser, adviser_id)
+
+
 def all_advisers(session: Session) -> list[Adviser]:
     """Every account, by username."""
     return list(session.scalars(select(Adviser).order_by(Adviser.username)))
@@ -58,6 +64,7 @@ def _one_time_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+@commits
 def create_adviser(
     session: Session, hasher: Hasher, username: str, role: str, *, actor: str, now: datetime
 ) -> tuple[Adviser, str]:
@@ -79,7 +86,6 @@ def create_adviser(
     try:
         session.flush()
     except IntegrityError:
-        session.rollback()
         raise AccountError(f"the username {username} is taken") from None
     audit.record(session, actor, "adviser.created", now, username=username, role=role)
     return adviser, password
@@ -106,10 +112,11 @@ def password_problem(hasher: Hasher, adviser: Adviser, new: str) -> str | None:
     return None
 
 
+@commits
 def change_password(
     session: Session, hasher: Hasher, adviser: Adviser, new: str, *, now: datetime
 ) -> None:
-    """Set the adviser's own new password; the caller commits."""
+    """Set the adviser's own new password, or raise AccountError saying why not."""
     problem = password_problem(hasher, adviser, new)
     if problem:
         raise AccountError(problem)
@@ -128,6 +135,7 @@ def end_sessions(session: Session, adviser: Adviser, now: datetime) -> None:
     )
 
 
+@commits
 def reset_password(
     session: Session, hasher: Hasher, adviser: Adviser, *, actor: str, now: datetime
 ) -> str:
@@ -140,6 +148,7 @@ def reset_password(
     return password
 
 
+@commits
 def reset_totp(session: Session, adviser: Adviser, *, actor: str, now: datetime) -> None:
     """Forget the second factor: the adviser enrols again at the next sign-in."""
     adviser.totp_secret = None
@@ -149,6 +158,7 @@ def reset_totp(session: Session, adviser: Adviser, *, actor: str, now: datetime)
     audit.record(session, actor, "adviser.totp_reset", now, username=adviser.username)
 
 
+@commits
 def set_disabled(
     session: Session, adviser: Adviser, disabled: bool, *, actor: str, now: datetime
 ) -> None:
@@ -160,7 +170,8 @@ def set_disabled(
     audit.record(session, actor, action, now, username=adviser.username)
 
 
-def pending_totp_secret(adviser: Adviser) -> str:
+@commits
+def pending_totp_secret(session: Session, adviser: Adviser) -> str:
     """The secret being enrolled: made once, kept until confirmed or reset."""
     if adviser.totp_secret is None:
         adviser.totp_secret = pyotp.random_base32()

@@ -22,7 +22,7 @@ def record(
     override: bool = False,
     **details: Any,
 ) -> AuditEntry:
-    """Append one entry; the caller commits with the change it records.
+    """Append one entry, in the transaction of the change it records.
 
     `details` must never hold a code, PIN, token or password.
     """
@@ -44,12 +44,15 @@ def entries(
     *,
     actor: str | None = None,
     line_number: str | None = None,
+    action: str | None = None,
     limit: int = 200,
 ) -> list[AuditEntry]:
-    """The newest entries first, optionally for one actor or line."""
+    """The newest entries first, optionally of one actor, one line, actions starting so."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if actor is not None:
         query = query.where(AuditEntry.actor == actor)
     if line_number is not None:
         query = query.where(AuditEntry.line_number == line_number)
+    if action:
+        query = query.where(AuditEntry.action.startswith(action, autoescape=True))
     return list(session.scalars(query))

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from store import audit
 from store.credentials import Hasher
+from store.db import commits
 from store.models import CallerStrikes, UTCDateTime
 
 # What platforms send for a hidden caller ID; +266696687 spells ANONYMOUS.
@@ -111,6 +112,7 @@ def give_back(session: Session, key: str) -> None:
     session.connection().execute(_GIVE_BACK, {"w_key": key})
 
 
+@commits
 def refuse(session: Session, key: str, withheld: bool, limit: int, now: datetime) -> None:
     """Note a refused attempt: audited once per window, never the number itself."""
     marked = session.connection().execute(_MARK_THROTTLED, {"w_key": key, "now": now})

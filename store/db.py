@@ -9,13 +9,19 @@ an apology instead of the platform's error. Migrations use no timeout.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 POOL_RECYCLE_SECONDS = 600
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def make_engine(url: str, timeout: float | None = None, **kwargs: Any) -> Engine:
@@ -65,3 +71,31 @@ def _sqlite_pragmas(busy_ms: int) -> Any:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after a commit."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(session: Session) -> Iterator[None]:
+    """One store operation's unit of work: committed at the end, rolled back if it raises.
+
+    A refusal (a ValueError the door turns into a message) leaves nothing
+    pending in the session: the door has nothing to undo.
+    """
+    try:
+        yield
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+
+
+def commits(
+    operation: Callable[Concatenate[Session, P], T],
+) -> Callable[Concatenate[Session, P], T]:
+    """Mark a store operation as a whole unit of work: it runs in `transaction`."""
+
+    @wraps(operation)
+    def unit_of_work(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with transaction(session):
+            return operation(session, *args, **kwargs)
+
+    return unit_of_work

@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from store.db import commits
 from store.models import Job
 
 # Kinds of job (handlers: ivr/copies.py, ivr/mwi.py).
@@ -107,11 +108,12 @@ def _held(job: Claimed):  # type: ignore[no-untyped-def]
     return and_(Job.id == job.id, Job.claimed_by == job.token)
 
 
+@commits
 def complete(session: Session, job: Claimed, now: datetime) -> bool:
     """Mark done, if still ours and not queued again; else release it to run again.
 
-    The caller commits (with whatever the job wrote), so the job is done
-    exactly when its effects are.
+    Committed with whatever the job wrote, so the job is done exactly when
+    its effects are.
     """
     done = session.execute(
         update(Job)
@@ -129,7 +131,11 @@ def complete(session: Session, job: Claimed, now: datetime) -> bool:
 
 
 def retry_later(session: Session, job: Claimed, now: datetime, error: str) -> datetime:
-    """A failure worth retrying: back off exponentially (capped); committed."""
+    """A failure worth retrying: back off exponentially (capped); committed.
+
+    What the failed run wrote is thrown away first.
+    """
+    session.rollback()
     delay = min(BACKOFF_SECONDS * 2 ** max(job.attempts - 1, 0), BACKOFF_CAP_SECONDS)
     when = now + timedelta(seconds=delay)
     session.execute(
@@ -143,7 +149,11 @@ def retry_later(session: Session, job: Claimed, now: datetime, error: str) -> da
 
 
 def give_up(session: Session, job: Claimed, now: datetime, error: str) -> None:
-    """A failure no retry can mend (the recording is gone): done, with the reason; committed."""
+    """A failure no retry can mend (the recording is gone): done, with the reason; committed.
+
+    What the failed run wrote is thrown away first.
+    """
+    session.rollback()
     session.execute(
         update(Job)
         .where(_held(job))

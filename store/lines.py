@@ -10,9 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.db import commits
 from store.models import Line, Mailbox
 from store.text import InvalidText, digits, email_address, plain_text
 
+# The one list of the languages a line can have; every text in every language is
+# checked against it (tests/test_flows.py: test_every_language_has_every_text).
 LANGUAGES = ("en", "fr", "de")
 MAX_NUMBER_TEXT = 40  # a number typed in any form, spaces and all
 MAX_CUSTOMER_NUMBER = 32
@@ -67,6 +70,7 @@ def check_time_zone(name: str) -> str:
     return name
 
 
+@commits
 def add_line(
     session: Session,
     number: str,
@@ -77,7 +81,7 @@ def add_line(
     email: str | None = None,
     time_zone: str | None = None,
 ) -> Line:
-    """Provision a line and its empty mailbox; the caller commits.
+    """Provision a line and its empty mailbox.
 
     Every field is checked first (InvalidText, a ValueError, says which and
     why); the e-mail address is stored normalised. The time zone (for
@@ -100,7 +104,6 @@ def add_line(
     try:
         session.flush()
     except IntegrityError as error:
-        session.rollback()
         raise DuplicateLine(f"line {line.number} or its customer number exists") from error
     return line
 

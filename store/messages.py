@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
 from store import jobs
+from store.db import commits
 from store.models import CallerChoice, Line, Mailbox, Message, utcnow
 
 MAX_URL_LENGTH = 512
@@ -152,7 +153,8 @@ def choose(
     """Record the caller's choice for a recording and apply it if already stored.
 
     Returns the recording SID when a stored message was deleted (recorded
-    again), for the platform copy to be deleted. The caller commits.
+    again), for the platform copy to be deleted. Part of the caller's
+    transaction (a call's step).
     """
     lock_mailbox(session, line_id)
     choice = session.get(CallerChoice, recording_sid, populate_existing=True)
@@ -168,9 +170,21 @@ def choose(
     if message is None:
         return None
     if discarded:
-        return delete_message(session, line_id, message.id)
+        return _delete(session, line_id, message.id)
     message.urgent = urgent
     return None
+
+
+@commits
+def discard_recording(
+    session: Session, line_id: int, recording_sid: str, now: datetime
+) -> str | None:
+    """The caller records again: the recording just made goes, stored or not yet.
+
+    Returns its SID if a stored message was deleted, for the platform copy
+    to be deleted once this is committed.
+    """
+    return choose(session, line_id, recording_sid, now, discarded=True)
 
 
 def next_message(session: Session, line_id: int, skip: Sequence[int]) -> Message | None:
@@ -183,8 +197,26 @@ def next_message(session: Session, line_id: int, skip: Sequence[int]) -> Message
     ).first()
 
 
+def find_recording(session: Session, line_id: int, recording_sid: str) -> Message | None:
+    """The line's message made from this recording, if any."""
+    return session.scalar(
+        select(Message).where(Message.recording_sid == recording_sid, Message.line_id == line_id)
+    )
+
+
+@commits
+def keep_transcript(session: Session, message: Message, text: str, now: datetime) -> None:
+    """Keep a message's transcription ("" when it failed); its notice goes once copied.
+
+    A message not yet copied is notified by its copy's job, with this text.
+    """
+    message.transcript = text
+    if message.stored_key:
+        jobs.enqueue(session, jobs.NOTIFY_MESSAGE, message.recording_sid, now, again=True)
+
+
 def mark_heard(session: Session, message_id: int) -> None:
-    """A message played once is saved; the caller commits."""
+    """A message played once is saved, in the caller's transaction (a call's step)."""
     message = session.get(Message, message_id)
     if message is not None:
         message.heard = True
@@ -196,8 +228,13 @@ def _drop_copy(session: Session, key: str | None) -> None:
         jobs.enqueue(session, jobs.DELETE_COPY, key, utcnow())
 
 
+@commits
 def delete_message(session: Session, line_id: int, message_id: int) -> str | None:
-    """Delete one of the line's messages (and its copy); its recording SID. The caller commits."""
+    """Delete one of the line's messages (and its copy); its recording SID."""
+    return _delete(session, line_id, message_id)
+
+
+def _delete(session: Session, line_id: int, message_id: int) -> str | None:
     message = session.get(Message, message_id)
     if message is None or message.line_id != line_id:
         return None

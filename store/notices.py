@@ -8,6 +8,7 @@ import phonenumbers
 from sqlalchemy.orm import Session
 
 from store import audit
+from store.db import commits
 from store.lines import InvalidNumber, to_e164
 from store.models import Line
 
@@ -33,6 +34,7 @@ def mobile_number(text: str, region: str) -> str:
     return e164
 
 
+@commits
 def set_notify(
     session: Session,
     line: Line,
@@ -43,7 +45,7 @@ def set_notify(
     actor: str,
     now: datetime,
 ) -> None:
-    """Choose how the subscriber hears of new messages (audit-logged); the caller commits."""
+    """Choose how the subscriber hears of new messages (audit-logged), or raise NotifyRefused."""
     if notify not in CHOICES:
         raise NotifyRefused(f"notify must be one of {', '.join(CHOICES)}")
     if mobile is not None:

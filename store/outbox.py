@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
+from store.db import commits
 from store.models import Line, OutboxMessage
 
 # Message ids queued by a session, for a transport that sends right after commit.
@@ -202,21 +203,25 @@ def claim(session: Session, message: OutboxMessage, now: datetime) -> bool:
     return True
 
 
-def mark_sent(message: OutboxMessage, now: datetime) -> None:
+@commits
+def mark_sent(session: Session, message: OutboxMessage, now: datetime) -> None:
     """The message left: keep the envelope for the record, erase the body."""
     message.sent_at = now
     message.body = None
 
 
-def mark_expired(message: OutboxMessage, now: datetime) -> None:
+@commits
+def mark_expired(session: Session, message: OutboxMessage, now: datetime) -> None:
     """Too late to send (an expired PIN): erase the body, never send it."""
     message.sent_at = now
     message.body = None
     message.last_error = "expired before it could be sent"
 
 
-def mark_failed(message: OutboxMessage, error: str) -> None:
-    """Keep the message for the next attempt, with a short reason (no body)."""
-    message.sent_at = None
-    message.attempts += 1
-    message.last_error = error[:200]
+@commits
+def mark_failed(session: Session, messages: list[OutboxMessage], error: str) -> None:
+    """Keep the messages for the next attempt, with a short reason (no body)."""
+    for message in messages:
+        message.sent_at = None
+        message.attempts += 1
+        message.last_error = error[:200]

@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from store import audit
+from store import audit, outbox, support_calls
 from store.credentials import Hasher, is_ascii_digits, weakness
+from store.db import commits
 from store.models import Call, Line, ServicePin, SupportCall
 
 PERMANENT_PURPOSE = "service-pin"
@@ -129,10 +130,11 @@ def _row(session: Session, line: Line) -> ServicePin:
     return line.service_pin
 
 
+@commits
 def set_permanent_pin(
     session: Session, hasher: Hasher, line: Line, pin: str, *, actor: str, now: datetime
 ) -> None:
-    """Store the subscriber's permanent PIN, or raise PinRefused; the caller commits."""
+    """Store the subscriber's permanent PIN, or raise PinRefused."""
     if not is_ascii_digits(pin):
         raise PinRefused("digits" if pin else "length")
     if not MIN_LENGTH <= len(pin) <= MAX_LENGTH:
@@ -158,6 +160,7 @@ def _random_pin(line: Line) -> str:
             return pin
 
 
+@commits
 def issue_temporary_pin(
     session: Session,
     hasher: Hasher,
@@ -167,7 +170,44 @@ def issue_temporary_pin(
     now: datetime,
     ttl_seconds: int,
 ) -> IssuedPin:
-    """Replace the line's temporary PIN with a new one; the caller commits.
+    """Replace the line's temporary PIN with a new one, returned this once."""
+    return _issue_temporary_pin(
+        session, hasher, line, actor=actor, now=now, ttl_seconds=ttl_seconds
+    )
+
+
+@commits
+def send_temporary_pin(
+    session: Session,
+    hasher: Hasher,
+    line: Line,
+    *,
+    actor: str,
+    now: datetime,
+    ttl_seconds: int,
+) -> IssuedPin:
+    """Issue a temporary PIN and queue it to the subscriber's e-mail address on file.
+
+    Who asked never sees the PIN: it leaves only in the message, which is
+    queued in the same transaction as the PIN it carries.
+    """
+    issued = _issue_temporary_pin(
+        session, hasher, line, actor=actor, now=now, ttl_seconds=ttl_seconds
+    )
+    outbox.queue_temporary_pin(session, line, issued.pin, issued.expires_at, now)
+    return issued
+
+
+def _issue_temporary_pin(
+    session: Session,
+    hasher: Hasher,
+    line: Line,
+    *,
+    actor: str,
+    now: datetime,
+    ttl_seconds: int,
+) -> IssuedPin:
+    """Replace the line's temporary PIN with a new one.
 
     The failure count and any lock stay as they are: a fresh PIN must not
     give a guesser three more tries.
@@ -190,8 +230,9 @@ def issue_temporary_pin(
     return IssuedPin(pin, expires_at)
 
 
+@commits
 def credential_reset(session: Session, line: Line, *, actor: str, now: datetime) -> None:
-    """The account's password was reset: disable the permanent PIN; the caller commits.
+    """The account's password was reset: disable the permanent PIN.
 
     A temporary PIN issued before the reset may have gone to whoever held the
     old credentials, so it is revoked too.
@@ -346,8 +387,9 @@ def check_service_pin(
     return PinCheck(kind)
 
 
+@commits
 def clear_pin_lock(session: Session, line: Line, *, actor: str, now: datetime) -> None:
-    """An adviser clears the failure count and the lock; the caller commits."""
+    """An adviser clears the failure count and the lock."""
     row = _row(session, line)
     session.refresh(row)
     audit.record(
@@ -363,6 +405,45 @@ def clear_pin_lock(session: Session, line: Line, *, actor: str, now: datetime) -
     row.locked_at = None
 
 
+@commits
+def check_for_support_call(
+    session: Session,
+    hasher: Hasher,
+    line: Line,
+    call: SupportCall,
+    pin: str,
+    *,
+    actor: str,
+    now: datetime,
+) -> PinCheck:
+    """An adviser checks the PIN a caller reads out on support call `call`, audited.
+
+    A success verifies that call only. A permanent PIN counts only if the
+    call came from the line itself (store/support_calls.py), as on the phone.
+    """
+    result = check_service_pin(
+        session,
+        hasher,
+        line,
+        pin,
+        from_own_line=support_calls.from_own_line(session, line, call.sid),
+        now=now,
+        actor=actor,
+    )
+    if result.verified:
+        record_support_outcome(session, call.sid, line.id, call.caller, result.value, now)
+    audit.record(
+        session,
+        actor,
+        "service_pin.checked",
+        now,
+        line_number=line.number,
+        outcome=result.value,
+        support_call=call.sid,
+    )
+    return result
+
+
 def record_support_outcome(
     session: Session,
     sid: str,
@@ -371,7 +452,7 @@ def record_support_outcome(
     verified_by: str | None,
     now: datetime,
 ) -> SupportCall:
-    """Store (or update) a support call's outcome by CallSid; the caller commits."""
+    """Store (or update) a support call's outcome by CallSid, in the caller's transaction."""
     call = session.get(SupportCall, sid)
     if call is None:
         call = SupportCall(sid=sid, caller=caller[:64], started_at=now)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from store import audit, codes, locks, outbox
+from store.db import commits
 from store.models import AuditEntry, Line
 from store.support_calls import recent_verified_call
 
@@ -15,6 +16,7 @@ class ResetRefused(ValueError):
     """The reset cannot be made as asked (no reason, or an override is needed)."""
 
 
+@commits
 def reset_mailbox(
     session: Session, line: Line, *, actor: str, reason: str, override: bool, now: datetime
 ) -> AuditEntry:
@@ -23,7 +25,7 @@ def reset_mailbox(
     Needs a reason. Without a support call on the line verified in the last
     two hours, the adviser must confirm an override, and the entry says so.
     The subscriber's notice is queued in the same transaction, so every door
-    (console, CLI) sends it. The caller commits.
+    (console, CLI) sends it.
     """
     reason = (reason or "").strip()
     if not reason:

@@ -29,6 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store import audit
+from store.advisers import actor_name
+from store.db import commits
 from store.models import Adviser, ConsoleSession, LoginThrottle
 
 MAX_FAILURES = 5
@@ -133,6 +135,7 @@ def forgive(session: Session, attempt: Attempt) -> bool:
     )
 
 
+@commits
 def record_failure(
     session: Session, username: str | None, attempt: Attempt, now: datetime, *, step: str
 ) -> bool:
@@ -240,6 +243,7 @@ def _expired(record: ConsoleSession, now: datetime, idle: timedelta) -> bool:
     )
 
 
+@commits
 def resume(
     session: Session, token: str | None, now: datetime, idle_seconds: int
 ) -> ConsoleSession | None:
@@ -256,6 +260,53 @@ def resume(
     return record
 
 
+@commits
 def end_session(session: Session, record: ConsoleSession, now: datetime) -> None:
-    """Sign out: the token is dead on the server whatever the browser keeps."""
+    """The token is dead on the server whatever the browser keeps (a lock at the second factor)."""
     record.ended_at = now
+
+
+@commits
+def sign_out(session: Session, record: ConsoleSession, now: datetime) -> None:
+    """The adviser signs out: the session ends on the server, audited."""
+    record.ended_at = now
+    audit.record(session, actor_name(record.adviser), "console.logout", now)
+
+
+@commits
+def password_passed(session: Session, attempt: Attempt, adviser: Adviser, now: datetime) -> str:
+    """A right password: its attempt is given back; the token of the sign-in waiting for TOTP."""
+    give_back(session, attempt)
+    return wait_for_second_factor(session, adviser, now)
+
+
+@commits
+def second_factor_passed(
+    session: Session, attempt: Attempt, current: ConsoleSession, *, enrolled: bool, now: datetime
+) -> str:
+    """A right TOTP code: the count starts again; the token of the next stage.
+
+    That stage is a new password when the account must choose one, else the
+    complete sign-in. A first enrolment is audited.
+    """
+    forgive(session, attempt)
+    adviser = current.adviser
+    if enrolled:
+        audit.record(session, actor_name(adviser), "adviser.totp_enrolled", now)
+    if adviser.must_change_password:
+        return advance(session, current, NEW_PASSWORD, now)
+    return _signed_in(session, current, now)
+
+
+@commits
+def new_password_chosen(session: Session, current: ConsoleSession, now: datetime) -> str:
+    """The password required after a one-time one is saved: the complete sign-in's token."""
+    return _signed_in(session, current, now)
+
+
+def _signed_in(session: Session, current: ConsoleSession, now: datetime) -> str:
+    """The sign-in is complete: a fresh session identifier, audited."""
+    token = advance(session, current, ACTIVE, now)
+    current.adviser.last_login_at = now
+    audit.record(session, actor_name(current.adviser), "console.login", now)
+    return token

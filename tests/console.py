@@ -31,7 +31,7 @@ def make_adviser(app: Flask, username: str = "ann", role: str = "adviser") -> Ac
     with app.extensions["ivr.sessions"]() as session:
         adviser, _ = advisers.create_adviser(session, hasher, username, role, actor="test", now=now)
         advisers.change_password(session, hasher, adviser, PASSWORD, now=now)
-        secret = advisers.pending_totp_secret(adviser)
+        secret = advisers.pending_totp_secret(session, adviser)
         adviser.totp_confirmed = True
         session.commit()
     return Account(username, PASSWORD, secret)

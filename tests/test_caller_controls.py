@@ -14,13 +14,13 @@ from sqlalchemy import select
 from ivr.phone import PhoneCall, simulated_recording
 from menus.catalogue import sentence
 from store import greetings
+from store.lines import LANGUAGES
 from store.messages import Recording, set_greeting
 from store.models import Line, Message
 from tests.clock import Clock
 from tests.conftest import AUTH_TOKEN, HOME, MOBILE, CheckedTransport
 from tests.test_deposit import GREETING_URL, leave_message, stored
 
-LANGUAGES = ["en", "fr", "de"]
 NAME_URL = GREETING_URL.replace("REgreet", "REname")
 AWAY_URL = GREETING_URL.replace("REgreet", "REaway")
 

@@ -185,7 +185,7 @@ def _supervisor(settings) -> str:
             session, hasher, "sue", "supervisor", actor="test", now=utcnow()
         )
         advisers.change_password(session, hasher, sue, NEW_PASSWORD, now=utcnow())
-        secret = advisers.pending_totp_secret(sue)
+        secret = advisers.pending_totp_secret(session, sue)
         sue.totp_confirmed = True
         session.commit()
     engine.dispose()

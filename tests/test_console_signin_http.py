@@ -53,7 +53,7 @@ def served(databases):
                 session, hasher, name, "adviser", actor="test", now=moment
             )
             advisers.change_password(session, hasher, adviser, PASSWORD, now=moment)
-            secrets[name] = advisers.pending_totp_secret(adviser)
+            secrets[name] = advisers.pending_totp_secret(session, adviser)
             adviser.totp_confirmed = True
         session.commit()
     with gunicorn(settings, workers=2, threads=4) as base:

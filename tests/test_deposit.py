@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ivr.phone import ACCOUNT_SID, PhoneCall, simulated_recording
 from menus.catalogue import sentence
+from store.lines import LANGUAGES
 from store.messages import Recording, set_greeting
 from store.models import Line, Message
 from tests.conftest import AUTH_TOKEN, HOME, MOBILE, CheckedTransport
@@ -41,7 +42,7 @@ def record_of(call: PhoneCall):
     return next(d for d in call.documents if d.find("Record") is not None).find("Record")
 
 
-@pytest.mark.parametrize("language", ["en", "fr", "de"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_standard_greeting_reads_the_line_in_national_form(app, session, make_line, language):
     make_line(language=language)
     call = leave_message(app, finish="")

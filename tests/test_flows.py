@@ -12,9 +12,10 @@ from enum import StrEnum
 
 import pytest
 
+from ivr import notify
 from ivr.flows import FLOWS, run_by
 from ivr.steps import StepContext
-from menus.catalogue import CATALOGUES
+from menus.catalogue import CATALOGUES, VOICES
 from menus.flow import Branch, End, Entry, Flow, FlowError, Go, Menu, Node, Transfer
 from menus.operations import (
     CodeEntry,
@@ -23,8 +24,10 @@ from menus.operations import (
     PinEntry,
     YesNo,
 )
+from store import locks, outbox
 from store.codes import CodeCheck, Proposal
 from store.greetings import Greeting
+from store.lines import LANGUAGES
 from store.pins import PinCheck
 
 
@@ -270,3 +273,17 @@ def test_catalogues_have_the_same_keys_and_placeholders():
             names = {f for _, f, _, _ in string.Formatter().parse(text) if f}
             expected = {f for _, f, _, _ in string.Formatter().parse(reference[key]) if f}
             assert names == expected, (language, key)
+
+
+def test_every_language_has_every_text():
+    """store.lines.LANGUAGES is the one list: each has every prompt, voice and message text."""
+    assert set(CATALOGUES) == set(LANGUAGES)
+    reference = set(CATALOGUES["en"])
+    for language in LANGUAGES:
+        assert set(CATALOGUES[language]) == reference, language
+        assert language in VOICES, language
+        assert language in locks.WITHHELD_WORDS, language
+        assert all(language in texts for texts in outbox.TEXTS.values()), language
+        for texts in (notify.TEXTS, notify.LOCALES, notify.UNKNOWN, notify.TRANSCRIPT):
+            assert language in texts, language
+        assert language in notify.ATTACHED, language

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from ivr.config import ConfigError, parse_settings
 from ivr.mail import parse_smtp_url
-from store import outbox
+from store import audit, outbox
 from store.models import Line, OutboxMessage
-from store.resets import reset_mailbox
+from store.resets import ResetRefused, reset_mailbox
 from tests.conftest import HOME
 from tests.server import free_port
 
@@ -44,9 +44,14 @@ def _reset(app, session, **line_fields):
 
 def test_reset_notice_goes_out_after_commit(app, session, make_line, smtp):
     make_line(email="sub@example.com", language="fr")
-    _reset(app, session)
-    assert smtp.messages == []  # nothing leaves before the reset is committed
-    session.commit()
+    line = session.scalars(select(Line)).one()
+    line.email = "other@example.com"
+    with pytest.raises(ResetRefused):  # refused, rolled back: nothing was committed, nothing goes
+        reset_mailbox(
+            session, line, actor="cli:ops", reason="", override=True, now=app.config["IVR_CLOCK"]()
+        )
+    assert smtp.messages == []
+    _reset(app, session)  # the reset commits itself, and the notice leaves then
     [(sender, recipients, message)] = smtp.messages
     assert (sender, recipients) == ("voicemail@operator.example", ["sub@example.com"])
     assert message["Subject"] == "Votre code secret de messagerie a été réinitialisé"
@@ -69,10 +74,15 @@ def test_the_cli_reset_sends_the_notice_too(app, session, make_line, runner, smt
     assert message["Subject"] == "Your voicemail secret code was reset"
 
 
-def test_a_rolled_back_reset_sends_nothing(app, session, make_line, smtp):
+def test_a_rolled_back_reset_sends_nothing(app, session, make_line, smtp, monkeypatch):
     make_line(email="sub@example.com")
-    _reset(app, session)
-    session.rollback()
+
+    def audit_fails(*_args, **_kwargs):
+        raise RuntimeError("the audit entry could not be written")
+
+    monkeypatch.setattr(audit, "record", audit_fails)  # after the notice is queued
+    with pytest.raises(RuntimeError):
+        _reset(app, session)
     session.commit()
     assert smtp.messages == []
     assert session.scalars(select(OutboxMessage)).all() == []

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from menus.catalogue import sentence
 from store import codes
+from store.lines import LANGUAGES
 from store.models import Call, Line, Mailbox
 from tests.conftest import HOME, MOBILE
 
@@ -54,7 +55,7 @@ def code_matches(app, session, digits, number=HOME) -> bool:
     return app.extensions["ivr.hasher"].verify(codes.PURPOSE, number, digits, box.code_hash)
 
 
-@pytest.mark.parametrize("language", ["en", "fr", "de"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_create_a_code_from_the_fixed_line(app, session, make_line, phone, language):
     make_line(language=language)
     call = phone(HOME)

@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from ivr.phone import simulated_recording
 from menus.catalogue import sentence
+from store.lines import LANGUAGES
 from store.models import Line, Mailbox, Message
 from tests.clock import START, Clock
 from tests.conftest import HOME, MOBILE
 from tests.test_caller_controls import forwarded
 from tests.test_listening import add_message, messages, options, play
 
-LANGUAGES = ["en", "fr", "de"]
 # START is Monday 23 November 2026, 10:00 in Paris.
 BEFORE = START - timedelta(days=3)
 

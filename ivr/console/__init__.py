@@ -104,7 +104,6 @@ def require_session() -> Response | None:
         return None
     token = session.get(COOKIE_KEY)
     record = signin.resume(db(), token, now(), current_app.config["IVR_CONSOLE_IDLE_SECONDS"])
-    db().commit()
     if record is None:
         session.clear()
         if token:

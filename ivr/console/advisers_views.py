@@ -50,12 +50,11 @@ def create_adviser() -> tuple[str, int]:
     except advisers.AccountError as error:
         flash(f"Not created: {error}.", "error")
         return _page(form, status=400)
-    store.commit()
     return _page(shown={"username": account.username, "password": password})
 
 
 def _account(adviser_id: int) -> Adviser:
-    account = db().get(Adviser, adviser_id)
+    account = advisers.get_adviser(db(), adviser_id)
     if account is None:
         abort(404)
     return account
@@ -75,7 +74,6 @@ def disable_adviser(adviser_id: int) -> Response:
     account = _account(adviser_id)
     if _not_self(account):
         advisers.set_disabled(db(), account, True, actor=actor(), now=now())
-        db().commit()
         flash(f"{account.username} is disabled and signed out.", "success")
     return redirect(url_for("console.adviser_list"))
 
@@ -85,7 +83,6 @@ def disable_adviser(adviser_id: int) -> Response:
 def enable_adviser(adviser_id: int) -> Response:
     account = _account(adviser_id)
     advisers.set_disabled(db(), account, False, actor=actor(), now=now())
-    db().commit()
     flash(f"{account.username} can sign in again.", "success")
     return redirect(url_for("console.adviser_list"))
 
@@ -100,7 +97,6 @@ def reset_adviser_password(adviser_id: int) -> tuple[str, int] | Response:
     password = advisers.reset_password(
         db(), current_app.extensions["ivr.hasher"], account, actor=actor(), now=now()
     )
-    db().commit()
     return _page(shown={"username": account.username, "password": password})
 
 
@@ -111,6 +107,5 @@ def reset_adviser_totp(adviser_id: int) -> Response:
     account = _account(adviser_id)
     if _not_self(account):
         advisers.reset_totp(db(), account, actor=actor(), now=now())
-        db().commit()
         flash(f"{account.username} will set up a new authenticator at the next sign-in.", "success")
     return redirect(url_for("console.adviser_list"))

@@ -8,10 +8,10 @@ import json
 import re
 
 from flask import Response, render_template, request
-from sqlalchemy import select
 
 from ivr.console import actor, adviser, bp
 from ivr.database import db
+from store import audit
 from store.models import AuditEntry
 
 PAGE = 200
@@ -21,16 +21,13 @@ E164 = re.compile(r"\+\d{1,15}")
 
 def _entries(limit: int) -> list[AuditEntry]:
     """What this adviser may read, newest first, filtered by line or action when asked."""
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-    if adviser().role != "supervisor":
-        query = query.where(AuditEntry.actor == actor())
-    line = (request.args.get("line") or "").strip()
-    if line:
-        query = query.where(AuditEntry.line_number == line)
-    action = (request.args.get("action") or "").strip()
-    if action:
-        query = query.where(AuditEntry.action.startswith(action, autoescape=True))
-    return list(db().scalars(query))
+    return audit.entries(
+        db(),
+        actor=None if adviser().role == "supervisor" else actor(),
+        line_number=(request.args.get("line") or "").strip() or None,
+        action=(request.args.get("action") or "").strip() or None,
+        limit=limit,
+    )
 
 
 @bp.get("/audit")

@@ -20,7 +20,7 @@ from ivr.console import adviser, bp, console_session, now, start_stage
 from ivr.console.forms import NewPasswordForm, SecondFactorForm, SignInForm
 from ivr.database import db
 from ivr.observability import note
-from store import advisers, audit, signin
+from store import advisers, signin
 from store.credentials import Hasher
 
 
@@ -62,13 +62,9 @@ def login() -> str | tuple[str, int] | Response:
     if account is None or not right or account.disabled_at is not None:
         known = account.username if account is not None else None
         locked = signin.record_failure(store, known, attempt, moment, step="password")
-        store.commit()
         flash(_locked_message() if locked else "Wrong username or password.", "error")
         return render_template("console/login.html", form=form), 401
-    signin.give_back(store, attempt)
-    token = signin.wait_for_second_factor(store, account, moment)
-    store.commit()
-    start_stage(token)
+    start_stage(signin.password_passed(store, attempt, account, moment))
     return redirect(url_for("console.second_factor"))
 
 
@@ -84,53 +80,33 @@ def second_factor() -> str | Response:
     form, store, account = SecondFactorForm(), db(), adviser()
     enrolling = not account.totp_confirmed
     if enrolling:
-        advisers.pending_totp_secret(account)
-        store.commit()
+        advisers.pending_totp_secret(store, account)
     if form.validate_on_submit():
         attempt = signin.take_attempt(store, _key(account.username), now())
         if attempt is not None and advisers.check_totp(
             store, account, (form.code.data or "").strip(), now()
         ):
-            signin.forgive(store, attempt)
-            return _second_factor_passed(enrolling)
+            start_stage(
+                signin.second_factor_passed(
+                    store, attempt, console_session(), enrolled=enrolling, now=now()
+                )
+            )
+            if account.must_change_password:
+                return redirect(url_for("console.new_password"))
+            return redirect(url_for("console.home"))
         if attempt is None or signin.record_failure(
             store, account.username, attempt, now(), step="totp"
         ):
             signin.end_session(store, console_session(), now())
-            store.commit()
             session.clear()
             flash(_locked_message(), "error")
             return redirect(url_for("console.login"))
-        store.commit()
         flash("That code is not right. Type the code your app shows now.", "error")
     enrolment = None
     if enrolling:
         uri = advisers.totp_uri(account)
         enrolment = {"qr": _qr_svg(uri), "secret": account.totp_secret}
     return render_template("console/second_factor.html", form=form, enrolment=enrolment)
-
-
-def _second_factor_passed(enrolled: bool) -> Response:
-    store, account, moment = db(), adviser(), now()
-    if enrolled:
-        audit.record(store, advisers.actor_name(account), "adviser.totp_enrolled", moment)
-    if account.must_change_password:
-        token = signin.advance(store, console_session(), signin.NEW_PASSWORD, moment)
-        store.commit()
-        start_stage(token)
-        return redirect(url_for("console.new_password"))
-    return _signed_in()
-
-
-def _signed_in() -> Response:
-    """The sign-in is complete: a fresh session identifier, audited."""
-    store, account, moment = db(), adviser(), now()
-    token = signin.advance(store, console_session(), signin.ACTIVE, moment)
-    account.last_login_at = moment
-    audit.record(store, advisers.actor_name(account), "console.login", moment)
-    store.commit()
-    start_stage(token)
-    return redirect(url_for("console.home"))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -151,8 +127,8 @@ def new_password() -> str | Response:
                 flash(f"Not saved: {error}.", "error")
             else:
                 if forced:
-                    return _signed_in()
-                store.commit()
+                    start_stage(signin.new_password_chosen(store, console_session(), now()))
+                    return redirect(url_for("console.home"))
                 flash("Your new password is saved.", "success")
                 return redirect(url_for("console.home"))
     return render_template("console/new_password.html", form=form, forced=forced)
@@ -161,10 +137,7 @@ def new_password() -> str | Response:
 @bp.post("/logout")
 def logout() -> Response:
     """Sign out: the session ends on the server, not just in the browser."""
-    store = db()
-    signin.end_session(store, console_session(), now())
-    audit.record(store, advisers.actor_name(adviser()), "console.logout", now())
-    store.commit()
+    signin.sign_out(db(), console_session(), now())
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("console.login"))

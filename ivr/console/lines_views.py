@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ivr.console import actor, bp, now, pins_views
 from ivr.console.forms import ResetForm, SearchForm
 from ivr.database import db
 from store import codes, greetings, locks, pins
+from store import support_calls as calls
 from store.lines import find_line, lookup_line
 from store.messages import message_counts
 from store.models import Line, SupportCall
@@ -23,10 +23,7 @@ LINE_CALLS = 10
 
 def recent_support_calls(line: Line | None = None, limit: int = RECENT_CALLS) -> list[SupportCall]:
     """Support calls, newest first: all lines, or one."""
-    query = select(SupportCall).order_by(SupportCall.started_at.desc()).limit(limit)
-    if line is not None:
-        query = query.where(SupportCall.line_id == line.id)
-    return list(db().scalars(query))
+    return calls.recent_calls(db(), line.id if line else None, limit)
 
 
 @bp.get("/")
@@ -47,9 +44,8 @@ def search() -> tuple[str, int] | Response:
     line = None
     valid = form.validate()
     if valid:
-        line = lookup_line(store, typed, current_app.config["IVR_DEFAULT_REGION"]) or store.scalar(
-            select(Line).where(Line.customer_number == typed)
-        )
+        region = current_app.config["IVR_DEFAULT_REGION"]
+        line = lookup_line(store, typed, region) or pins.line_for_customer(store, typed)
     if line is None:
         if typed and not valid:  # never echo text that is not plain
             flash(f"Not a number to search: {' '.join(form.number.errors)}", "error")
@@ -130,12 +126,10 @@ def reset(number: str) -> tuple[str, int] | Response:
             now=now(),
         )
     except ResetRefused as refused:
-        store.rollback()
         if form.override.data:
             flash(f"Not reset: {refused}.", "error")
             return render_line(line, 400, reset_form=form)
         return render_line(line, 409, reset_form=form, confirm_override=True)
-    store.commit()
     notice = " A notice is on its way to the subscriber." if line.email else ""
     flash(
         "Mailbox reset: code, wrong-code count and lock are cleared. The subscriber creates "

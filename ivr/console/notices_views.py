@@ -39,10 +39,8 @@ def set_line_notify(number: str) -> Response:
             now=now(),
         )
     except NotifyRefused as refused:
-        store.rollback()
         flash(f"Notice not changed: {refused}.", "error")
     else:
-        store.commit()
         flash(f"New-message notice: {LABELS[choice]}.", "success")
     return redirect(url_for("console.line_page", number=number) + "#notify-title")
 

@@ -18,15 +18,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import abort, current_app, flash, redirect, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ivr.console import actor, bp, now
 from ivr.console.forms import PinCheckForm
 from ivr.database import db
-from store import audit, outbox, pins
+from store import pins, support_calls
 from store.lines import find_line
-from store.models import Call, Line, SupportCall
+from store.models import Line, SupportCall
 
 # The support calls an adviser may check a PIN for: those of the line started this recently.
 LIVE_CALL = timedelta(hours=1)
@@ -68,14 +67,7 @@ def _back(line: Line) -> Response:
 
 def live_support_calls(line: Line, moment: datetime) -> list[SupportCall]:
     """The line's support calls started within the last hour, newest first."""
-    return list(
-        db().scalars(
-            select(SupportCall)
-            .where(SupportCall.line_id == line.id, SupportCall.started_at >= moment - LIVE_CALL)
-            .order_by(SupportCall.started_at.desc())
-            .limit(LIVE_CALLS_SHOWN)
-        )
-    )
+    return support_calls.calls_since(db(), line.id, moment - LIVE_CALL, LIVE_CALLS_SHOWN)
 
 
 def pin_form(line: Line, moment: datetime) -> PinCheckForm:
@@ -92,12 +84,6 @@ def pin_form(line: Line, moment: datetime) -> PinCheckForm:
     return form
 
 
-def from_own_line(line: Line, sid: str) -> bool:
-    """Whether support call `sid` came from `line` itself, by the phone's rules of trust."""
-    call = db().get(Call, sid)
-    return call is not None and call.home and call.line_id == line.id
-
-
 @bp.post("/lines/<number>/pin/send")
 def send_temporary_pin(number: str) -> Response:
     """Issue a temporary PIN and e-mail it to the subscriber; the adviser never sees it."""
@@ -105,7 +91,7 @@ def send_temporary_pin(number: str) -> Response:
     if not line.email:
         flash("No e-mail address on file for this line: no PIN was sent.", "error")
         return _back(line)
-    issued = pins.issue_temporary_pin(
+    issued = pins.send_temporary_pin(
         store,
         current_app.extensions["ivr.hasher"],
         line,
@@ -113,8 +99,6 @@ def send_temporary_pin(number: str) -> Response:
         now=now(),
         ttl_seconds=current_app.config["IVR_TEMP_PIN_SECONDS"],
     )
-    outbox.queue_temporary_pin(store, line, issued.pin, issued.expires_at, now())
-    store.commit()
     flash(
         f"A temporary PIN is on its way to {masked(line.email)}, valid until "
         f"{issued.expires_at:%H:%M} UTC. Ask the caller to read it out.",
@@ -132,30 +116,18 @@ def check_pin(number: str) -> Response | tuple[str, int]:
     form = pin_form(line, moment)
     if not form.validate_on_submit():
         return render_line(line, 400, pin_form=form)
-    call = store.get(SupportCall, form.support_call.data)
+    call = support_calls.find_call(store, form.support_call.data or "")
     if call is None:  # one of the choices read above, gone since
         abort(409)
-    result = pins.check_service_pin(
+    result = pins.check_for_support_call(
         store,
         current_app.extensions["ivr.hasher"],
         line,
+        call,
         (form.pin.data or "").strip(),
-        from_own_line=from_own_line(line, call.sid),
-        now=moment,
         actor=actor(),
+        now=moment,
     )
-    if result.verified:
-        pins.record_support_outcome(store, call.sid, line.id, call.caller, result.value, moment)
-    audit.record(
-        store,
-        actor(),
-        "service_pin.checked",
-        moment,
-        line_number=line.number,
-        outcome=result.value,
-        support_call=call.sid,
-    )
-    store.commit()
     flash(*OUTCOMES[result])
     return _back(line)
 
@@ -165,6 +137,5 @@ def clear_pin_lock(number: str) -> Response:
     """Let the line's PIN be checked again after three failures."""
     line, store = _line(number), db()
     pins.clear_pin_lock(store, line, actor=actor(), now=now())
-    store.commit()
     flash("PIN checks are unlocked for this line.", "success")
     return _back(line)
