@@ -36,7 +36,10 @@ def test_set_service_pin_then_call_from_the_line(runner, session, make_line):
     )
     assert call.exit_code == 0, call.output
     out = lines_of(call)
-    assert out[0] == sentence("en", "enter_service_pin")
+    assert out[:2] == [
+        f"(calling from {HOME}, a provisioned line)",
+        sentence("en", "enter_service_pin"),
+    ]
     assert sentence("en", "identity_confirmed") in out
     assert f"(call put through to {DESK})" in out
 
@@ -88,7 +91,8 @@ def test_temporary_pin_from_the_cli_verifies_a_mobile_caller(runner, session, ma
         ]
     )
     out = lines_of(call)
-    assert out[:3] == [
+    assert out[:4] == [
+        f"(calling from {MOBILE}, not a provisioned line: the app answers a stranger)",
         sentence("en", "enter_customer_number"),
         "> 100200300#",
         sentence("en", "enter_service_pin"),

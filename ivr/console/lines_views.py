@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ivr.console import actor, bp, now, pins_views
+from ivr.console import bp, line_or_404, pins_views
 from ivr.console.forms import ResetForm, SearchForm
 from ivr.database import db
+from ivr.doors import actor, now
 from store import codes, greetings, locks, pins
-from store.lines import find_line, lookup_line
+from store.lines import lookup_line
 from store.messages import message_counts
 from store.models import Line, SupportCall
 from store.resets import ResetRefused, reset_mailbox
@@ -66,13 +67,6 @@ def support_calls() -> str:
     return render_template("console/calls.html", calls=recent_support_calls())
 
 
-def _line(number: str) -> Line:
-    line = find_line(db(), number)
-    if line is None:
-        abort(404)
-    return line
-
-
 def mailbox_view(line: Line) -> dict[str, Any]:
     """What the page says about the mailbox; never the code."""
     mailbox = line.mailbox
@@ -111,13 +105,13 @@ def render_line(line: Line, status: int = 200, **forms: Any) -> tuple[str, int]:
 @bp.get("/lines/<number>")
 def line_page(number: str) -> tuple[str, int]:
     """One line: mailbox, service PIN, support calls, and the adviser's actions."""
-    return render_line(_line(number))
+    return render_line(line_or_404(number))
 
 
 @bp.post("/lines/<number>/reset")
 def reset(number: str) -> tuple[str, int] | Response:
     """Reset the mailbox; without a recent verified call, ask for an override first."""
-    line, form, store = _line(number), ResetForm(), db()
+    line, form, store = line_or_404(number), ResetForm(), db()
     if not form.validate_on_submit():
         return render_line(line, 400, reset_form=form)
     try:
