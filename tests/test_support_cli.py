@@ -122,3 +122,25 @@ def test_three_wrong_pins_then_an_operator_clears_the_lock(runner, session, make
         args=["ivr", "call", "--from", HOME, "--to", "support", "--keys", "48271#"]
     )
     assert sentence("en", "identity_confirmed") in lines_of(again)
+
+
+def test_keys_left_when_the_call_is_put_through_are_named(runner, session, make_line):
+    make_line()
+    runner.invoke(args=["ivr", "set-service-pin", HOME, "48271"])
+    call = runner.invoke(
+        args=[
+            "ivr",
+            "call",
+            "--to",
+            "support",
+            "--from",
+            HOME,
+            "--keys",
+            "11223# 99887# 55661# 4 5",
+        ]
+    )
+    assert call.exit_code == 0, call.output
+    assert lines_of(call)[-2:] == [
+        "(the call ended before these keys: 4 5)",
+        f"(call put through to {DESK})",
+    ]
