@@ -153,3 +153,11 @@ def test_console_phone_against_a_server_that_is_down(runner, make_line):
 def test_commands_naming_no_line_say_so_in_one_line(runner, make_line, args, error):
     make_line()
     assert error_lines(runner.invoke(args=["ivr", *args])) == [error]
+
+
+def test_console_phone_sends_a_caller_id_that_is_not_a_number_as_typed(runner, make_line):
+    make_line()
+    result = runner.invoke(args=["ivr", "call", "--from", "anonymous", "--keys", "-"])
+    assert result.output.splitlines()[0] == (
+        "(calling from 'anonymous': not a phone number, sent as typed)"
+    )

@@ -18,6 +18,7 @@ import click
 from flask import current_app
 
 from ivr.cli.base import ivr_cli, session
+from ivr.doors import InvalidNumber, NoSuchLine, line_named
 from ivr.phone import (
     CallFailed,
     FlaskTransport,
@@ -26,7 +27,6 @@ from ivr.phone import (
     Transport,
     simulated_recording,
 )
-from store.lines import InvalidNumber, find_line, to_e164
 
 ENTRY_POINTS = {
     "access": "/voice/access",
@@ -86,17 +86,18 @@ def _converse(call: PhoneCall, entry: str, keys: str | None) -> None:
 
 def _caller(typed: str) -> str:
     """The From the platform sends for --from, said aloud: E.164, and whether a line has it."""
-    try:
-        number = to_e164(typed, current_app.config["IVR_DEFAULT_REGION"])
-    except InvalidNumber:
-        click.echo(f"(calling from {typed!r}: not a phone number, sent as typed)")
-        return typed
     with session() as db:
-        line = find_line(db, number)
-    if line is not None:
-        click.echo(f"(calling from {number}, a provisioned line)")
-    else:
-        click.echo(f"(calling from {number}, not a provisioned line: the app answers a stranger)")
+        try:
+            number = line_named(db, typed).number
+        except InvalidNumber:
+            click.echo(f"(calling from {typed!r}: not a phone number, sent as typed)")
+            return typed
+        except NoSuchLine as missing:
+            click.echo(
+                f"(calling from {missing.e164}, not a provisioned line: the app answers a stranger)"
+            )
+            return missing.e164
+    click.echo(f"(calling from {number}, a provisioned line)")
     return number
 
 
