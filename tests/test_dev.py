@@ -1,4 +1,4 @@
-"""`./dev`: its help, a busy port, and `flask` from outside the repository."""
+"""`./dev`: its help, a busy port, `flask` from outside the repository, a wrong setting."""
 
 from __future__ import annotations
 
@@ -105,3 +105,19 @@ def test_flask_commands_run_from_any_directory(tmp_path, venv, settings, session
     )
     assert again.returncode == 0, again.stderr
     assert again.stdout.strip() == f"line {HOME} already exists"
+
+
+def test_a_wrong_setting_is_one_error_line_not_a_traceback():
+    env = {**os.environ, "IVR_BCRYPT_ROUNDS": "lots"}
+    answer = subprocess.run(
+        [sys.executable, "-m", "flask", "ivr", "--help"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert answer.returncode == 1
+    assert answer.stderr.splitlines() == [
+        "Error: IVR_BCRYPT_ROUNDS: invalid literal for int() with base 10: 'lots'"
+    ]
