@@ -107,6 +107,20 @@ def test_flask_commands_run_from_any_directory(tmp_path, venv, settings, session
     assert again.stdout.strip() == f"line {HOME} already exists"
 
 
+def test_the_set_up_leaves_another_interpreters_packages_alone(tmp_path, venv, settings):
+    wrapper = tmp_path / "wrapper"
+    (wrapper / "bin").mkdir(parents=True)
+    python = wrapper / "bin" / "python"
+    python.write_text(f'#!/bin/sh\nexec "{venv / "bin" / "python"}" "$@"\n')
+    python.chmod(0o755)
+    (wrapper / ".requirements.sha256").write_text((venv / ".requirements.sha256").read_text())
+    env = {**environment(settings), "IVR_VENV": str(wrapper)}
+    answer = dev("flask", "ivr", "--help", cwd=ROOT, env=env)
+    assert answer.returncode == 0, answer.stderr
+    assert "add-line" in answer.stdout
+    assert list(venv.glob("lib/*/site-packages/ivr-repository.pth")) == []
+
+
 def test_a_wrong_setting_is_one_error_line_not_a_traceback():
     env = {**os.environ, "IVR_BCRYPT_ROUNDS": "lots"}
     answer = subprocess.run(
