@@ -22,14 +22,13 @@ from ivr import (
     media,
     mwi,
     notify,
-    notify_doors,  # noqa: F401  (PUT .../notify, flask ivr notify)
+    notify_doors,  # noqa: F401  (PUT .../notify)
     observability,
     platforms,
     steps,
     support_steps,
     transcription,
     voice,
-    worker,  # noqa: F401  (flask ivr worker)
 )
 from ivr.config import default_database_url, from_environment, parse_settings
 from ivr.flows import FLOWS

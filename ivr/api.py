@@ -20,10 +20,10 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ivr.database import db
+from ivr.doors import InvalidNumber, NoSuchLine, actor, hasher, line_named, now
 from ivr.openapi import document
-from ivr.steps import hasher, now
 from store import apikeys, codes, greetings, pins
-from store.lines import DuplicateLine, InvalidNumber, add_line, find_line, to_e164
+from store.lines import DuplicateLine, add_line
 from store.messages import message_counts
 from store.models import Line
 from store.text import InvalidText, plain_text
@@ -89,13 +89,13 @@ def authenticate() -> None:
     presented = presented.strip()
     if scheme.lower() != "bearer" or not presented:
         fail(401, "unauthorized", "send the header Authorization: Bearer <API key>")
-    pepper = current_app.config["IVR_PIN_PEPPER"].encode()
+    pepper = hasher().pepper
     key = apikeys.find_api_key(db(), pepper, presented)
     if key is None:
         fail(401, "unauthorized", "unknown API key")
     if key.revoked_at is not None:
         fail(403, "forbidden", "this API key has been revoked")
-    g.api_actor = f"api:{key.name}"
+    g.actor = f"api:{key.name}"
 
 
 @bp.after_request
@@ -150,13 +150,11 @@ def _check_field(name: str, value: object, *, required: bool) -> None:
 def _line(number: str) -> Line:
     """The line named in the path, in any form phonenumbers reads."""
     try:
-        e164 = to_e164(number, current_app.config["IVR_DEFAULT_REGION"])
+        return line_named(db(), number)
     except InvalidNumber as error:
         fail(400, "invalid_number", str(error))
-    line = find_line(db(), e164)
-    if line is None:
-        fail(404, "not_found", f"no line {e164}")
-    return line
+    except NoSuchLine as missing:
+        fail(404, "not_found", str(missing))
 
 
 # -- answering -----------------------------------------------------------------
@@ -252,7 +250,7 @@ def set_service_pin(number: str) -> Response:
     line = _line(number)
     session = db()
     try:
-        pins.set_permanent_pin(session, hasher(), line, data["pin"], actor=g.api_actor, now=now())
+        pins.set_permanent_pin(session, hasher(), line, data["pin"], actor=actor(), now=now())
     except pins.PinRefused as refused:
         fail(422, "pin_refused", str(refused), reason=refused.reason)
     return _state_answer(line)
@@ -268,7 +266,7 @@ def issue_temporary_pin(number: str) -> Response:
         session,
         hasher(),
         line,
-        actor=g.api_actor,
+        actor=actor(),
         now=now(),
         ttl_seconds=current_app.config["IVR_TEMP_PIN_SECONDS"],
     )
@@ -283,5 +281,5 @@ def credential_reset(number: str) -> Response:
     json_body({}, optional_body=True)
     line = _line(number)
     session = db()
-    pins.credential_reset(session, line, actor=g.api_actor, now=now())
+    pins.credential_reset(session, line, actor=actor(), now=now())
     return _state_answer(line)

@@ -44,8 +44,12 @@ class Transport(Protocol):
     ) -> tuple[int, str]: ...
 
 
+class CallFailed(RuntimeError):
+    """The server answered something the platform would not accept, or nothing at all."""
+
+
 class HttpTransport:
-    """Posts to a running server."""
+    """Posts to a running server; a server that cannot be reached is a CallFailed."""
 
     def __init__(self, base_url: str, timeout: float = 15.0) -> None:
         self.base_url = base_url.rstrip("/") + "/"
@@ -55,14 +59,23 @@ class HttpTransport:
     def post(
         self, url: str, form: Mapping[str, str], headers: Mapping[str, str]
     ) -> tuple[int, str]:
-        answer = self.http.post(
-            url, data=encoded(form), timeout=self.timeout, headers={"Content-Type": FORM, **headers}
-        )
+        try:
+            answer = self.http.post(
+                url,
+                data=encoded(form),
+                timeout=self.timeout,
+                headers={"Content-Type": FORM, **headers},
+            )
+        except requests.Timeout:
+            raise CallFailed(
+                f"{url} did not answer within {self.timeout:g} s (the platform gives up too)"
+            ) from None
+        except requests.RequestException as error:
+            raise CallFailed(
+                f"cannot reach {self.base_url} ({type(error).__name__}): "
+                "is the server running there (./dev serve), and is --url its address?"
+            ) from None
         return answer.status_code, answer.text
-
-
-class CallFailed(RuntimeError):
-    """The server answered something the platform would not accept."""
 
 
 @dataclass

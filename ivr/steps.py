@@ -30,6 +30,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from ivr.database import db, seconds_left
+from ivr.doors import now
 from ivr.observability import Notes, notes
 from ivr.twiml import Destination, goodbye, render_turn, twiml
 from menus import engine
@@ -124,14 +125,6 @@ def init_app(app: Flask, flows: Mapping[str, PhoneFlow]) -> None:
 
 def phone() -> Phone:
     return cast(Phone, current_app.extensions["ivr.phone"])
-
-
-def hasher() -> Hasher:
-    return cast(Hasher, current_app.extensions["ivr.hasher"])
-
-
-def now() -> datetime:
-    return cast(datetime, current_app.config["IVR_CLOCK"]())
 
 
 def default_language() -> str:

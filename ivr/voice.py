@@ -9,9 +9,10 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from ivr.database import db
+from ivr.doors import now
 from ivr.observability import notes
 from ivr.signature import signed
-from ivr.steps import answer_press, call_sid, default_language, enter, now, phone, press
+from ivr.steps import answer_press, call_sid, default_language, enter, phone, press
 from ivr.twiml import goodbye, twiml
 from store.calls import end_call
 from store.lines import lookup_line

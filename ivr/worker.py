@@ -1,4 +1,4 @@
-"""The job worker: `flask ivr worker`, or a thread inside the app for the embedded default.
+"""The job worker: `flask ivr worker` (ivr/cli/worker.py), or a thread in the app by default.
 
 Any number of workers, on any number of hosts, may run against one
 database: each job is claimed by one of them under a lease
@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import Any
 
-import click
-from flask import Flask, current_app
+from flask import Flask
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -29,8 +26,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ivr import copies, mail, mwi, notify, recordings, transcription
-from ivr.cli import ivr_cli
-from ivr.observability import log_json_to_stderr
 from store import jobs
 from store.models import OutboxMessage
 
@@ -171,20 +166,3 @@ def outbox_unsent(session: Session) -> dict[str, int]:
         .group_by(OutboxMessage.channel)
     ).all()
     return {channel: int(count) for channel, count in rows}
-
-
-@ivr_cli.command("worker")
-@click.option("--once", is_flag=True, help="Run what is due now, then exit.")
-def worker_command(once: bool) -> None:
-    """Copy recordings, post MWI, retry notices: run as many as you like, anywhere."""
-    app: Any = current_app._get_current_object()  # type: ignore[attr-defined]
-    if once:
-        ran = drain(app)
-        sweep_outbox(app)
-        click.echo(f"{ran} jobs run")
-        return
-    log_json_to_stderr()
-    stop = threading.Event()
-    for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, lambda *_: stop.set())  # finish the job in hand, then exit
-    run(app, stop)

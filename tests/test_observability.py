@@ -115,7 +115,7 @@ def test_healthz_says_whether_the_database_answers(client, settings):
     )
     answer = down.test_client().get("/healthz")
     assert answer.status_code == 503
-    assert answer.get_json()["status"] == "unavailable"
+    assert answer.get_json() == {"status": "unavailable", "database": "unreachable"}
 
 
 def test_metrics_add_up_over_gunicorn_workers(database_url, tmp_path):

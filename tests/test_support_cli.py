@@ -36,7 +36,10 @@ def test_set_service_pin_then_call_from_the_line(runner, session, make_line):
     )
     assert call.exit_code == 0, call.output
     out = lines_of(call)
-    assert out[0] == sentence("en", "enter_service_pin")
+    assert out[:2] == [
+        f"(calling from {HOME}, a provisioned line)",
+        sentence("en", "enter_service_pin"),
+    ]
     assert sentence("en", "identity_confirmed") in out
     assert f"(call put through to {DESK})" in out
 
@@ -88,7 +91,8 @@ def test_temporary_pin_from_the_cli_verifies_a_mobile_caller(runner, session, ma
         ]
     )
     out = lines_of(call)
-    assert out[:3] == [
+    assert out[:4] == [
+        f"(calling from {MOBILE}, not a provisioned line: the app answers a stranger)",
         sentence("en", "enter_customer_number"),
         "> 100200300#",
         sentence("en", "enter_service_pin"),
@@ -118,3 +122,25 @@ def test_three_wrong_pins_then_an_operator_clears_the_lock(runner, session, make
         args=["ivr", "call", "--from", HOME, "--to", "support", "--keys", "48271#"]
     )
     assert sentence("en", "identity_confirmed") in lines_of(again)
+
+
+def test_keys_left_when_the_call_is_put_through_are_named(runner, session, make_line):
+    make_line()
+    runner.invoke(args=["ivr", "set-service-pin", HOME, "48271"])
+    call = runner.invoke(
+        args=[
+            "ivr",
+            "call",
+            "--to",
+            "support",
+            "--from",
+            HOME,
+            "--keys",
+            "11223# 99887# 55661# 4 5",
+        ]
+    )
+    assert call.exit_code == 0, call.output
+    assert lines_of(call)[-2:] == [
+        "(the call ended before these keys: 4 5)",
+        f"(call put through to {DESK})",
+    ]

@@ -31,8 +31,9 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.wrappers import Response
 
 from ivr.database import db
+from ivr.doors import InvalidNumber, NoSuchLine, line_named, now
 from store import signin
-from store.models import Adviser, ConsoleSession
+from store.models import Adviser, ConsoleSession, Line
 
 bp = Blueprint(
     "console", __name__, url_prefix="/console", template_folder="templates", static_folder="static"
@@ -74,19 +75,17 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def now() -> datetime:
-    """Domain time (tests inject a clock)."""
-    return cast(datetime, current_app.config["IVR_CLOCK"]())
-
-
 def adviser() -> Adviser:
     """The signed-in adviser of this request."""
     return cast(Adviser, g.adviser)
 
 
-def actor() -> str:
-    """How the audit log names the signed-in adviser."""
-    return f"adviser:{adviser().username}"
+def line_or_404(number: str) -> Line:
+    """The line a console URL names; 404 when the number is invalid or unknown."""
+    try:
+        return line_named(db(), number)
+    except (InvalidNumber, NoSuchLine):
+        abort(404)
 
 
 def start_stage(token: str) -> None:
@@ -110,6 +109,7 @@ def require_session() -> Response | None:
             flash("Your session has ended. Please sign in again.", "info")
         return redirect(url_for("console.login"))
     g.console_session, g.adviser = record, record.adviser
+    g.actor = f"adviser:{record.adviser.username}"  # how the audit log names them
     wanted = STAGE_PAGES.get(record.stage)
     if wanted and request.endpoint not in (wanted, "console.logout"):
         return redirect(url_for(wanted))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from ivr.console import actor, adviser, bp, now, supervisor_only
+from ivr.console import adviser, bp, supervisor_only
 from ivr.console.forms import NewAdviserForm
 from ivr.database import db
+from ivr.doors import actor, hasher, now
 from store import advisers
 from store.models import Adviser
 
@@ -41,7 +42,7 @@ def create_adviser() -> tuple[str, int]:
     try:
         account, password = advisers.create_adviser(
             store,
-            current_app.extensions["ivr.hasher"],
+            hasher(),
             form.username.data or "",
             form.role.data or "adviser",
             actor=actor(),
@@ -94,9 +95,7 @@ def reset_adviser_password(adviser_id: int) -> tuple[str, int] | Response:
     account = _account(adviser_id)
     if not _not_self(account):
         return redirect(url_for("console.adviser_list"))
-    password = advisers.reset_password(
-        db(), current_app.extensions["ivr.hasher"], account, actor=actor(), now=now()
-    )
+    password = advisers.reset_password(db(), hasher(), account, actor=actor(), now=now())
     return _page(shown={"username": account.username, "password": password})
 
 

@@ -9,8 +9,9 @@ import re
 
 from flask import Response, render_template, request
 
-from ivr.console import actor, adviser, bp
+from ivr.console import adviser, bp
 from ivr.database import db
+from ivr.doors import actor
 from store import audit
 from store.models import AuditEntry
 

@@ -15,17 +15,12 @@ from flask import flash, redirect, render_template, session, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from ivr import steps
-from ivr.console import adviser, bp, console_session, now, start_stage
+from ivr.console import adviser, bp, console_session, start_stage
 from ivr.console.forms import NewPasswordForm, SecondFactorForm, SignInForm
 from ivr.database import db
+from ivr.doors import hasher, now
 from ivr.observability import note
 from store import advisers, signin
-from store.credentials import Hasher
-
-
-def _hasher() -> Hasher:
-    return steps.hasher()
 
 
 def _locked_message() -> str:
@@ -36,7 +31,7 @@ def _locked_message() -> str:
 
 
 def _key(username: str) -> str:
-    return signin.throttle_key(_hasher().pepper, username)
+    return signin.throttle_key(hasher().pepper, username)
 
 
 def _refused(form: SignInForm) -> tuple[str, int]:
@@ -58,7 +53,7 @@ def login() -> str | tuple[str, int] | Response:
     if attempt is None:
         return _refused(form)
     account = advisers.find_adviser(store, username)
-    right = advisers.password_matches(_hasher(), account, form.password.data or "")
+    right = advisers.password_matches(hasher(), account, form.password.data or "")
     if account is None or not right or account.disabled_at is not None:
         known = account.username if account is not None else None
         locked = signin.record_failure(store, known, attempt, moment, step="password")
@@ -116,12 +111,12 @@ def new_password() -> str | Response:
     forced = console_session().stage == signin.NEW_PASSWORD
     if form.validate_on_submit():
         current = form.current.data or ""
-        if not forced and not advisers.password_matches(_hasher(), account, current):
+        if not forced and not advisers.password_matches(hasher(), account, current):
             flash("The current password is not right.", "error")
         else:
             try:
                 advisers.change_password(
-                    store, _hasher(), account, form.password.data or "", now=now()
+                    store, hasher(), account, form.password.data or "", now=now()
                 )
             except advisers.AccountError as error:
                 flash(f"Not saved: {error}.", "error")

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ivr.console import actor, bp, now, pins_views
+from ivr.console import bp, line_or_404, pins_views
 from ivr.console.forms import ResetForm, SearchForm
 from ivr.database import db
+from ivr.doors import actor, now
 from store import codes, greetings, locks, pins
-from store import support_calls as calls
-from store.lines import find_line, lookup_line
+from store.lines import lookup_line
 from store.messages import message_counts
 from store.models import Line, SupportCall
 from store.resets import ResetRefused, reset_mailbox
+from store.support_calls import recent_calls
 
 RECENT_CALLS = 50
 LINE_CALLS = 10
@@ -23,7 +24,7 @@ LINE_CALLS = 10
 
 def recent_support_calls(line: Line | None = None, limit: int = RECENT_CALLS) -> list[SupportCall]:
     """Support calls, newest first: all lines, or one."""
-    return calls.recent_calls(db(), line.id if line else None, limit)
+    return recent_calls(db(), line.id if line else None, limit)
 
 
 @bp.get("/")
@@ -59,14 +60,7 @@ def search() -> tuple[str, int] | Response:
 @bp.get("/calls")
 def support_calls() -> str:
     """Recent support calls across all lines, with their verification."""
-    return render_template("console/calls.html", calls=recent_support_calls())
-
-
-def _line(number: str) -> Line:
-    line = find_line(db(), number)
-    if line is None:
-        abort(404)
-    return line
+    return render_template("console/support_calls.html", calls=recent_support_calls())
 
 
 def mailbox_view(line: Line) -> dict[str, Any]:
@@ -107,13 +101,13 @@ def render_line(line: Line, status: int = 200, **forms: Any) -> tuple[str, int]:
 @bp.get("/lines/<number>")
 def line_page(number: str) -> tuple[str, int]:
     """One line: mailbox, service PIN, support calls, and the adviser's actions."""
-    return render_line(_line(number))
+    return render_line(line_or_404(number))
 
 
 @bp.post("/lines/<number>/reset")
 def reset(number: str) -> tuple[str, int] | Response:
     """Reset the mailbox; without a recent verified call, ask for an override first."""
-    line, form, store = _line(number), ResetForm(), db()
+    line, form, store = line_or_404(number), ResetForm(), db()
     if not form.validate_on_submit():
         return render_line(line, 400, reset_form=form)
     try:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ivr.console import actor, bp, now
+from ivr.console import bp, line_or_404
 from ivr.database import db
+from ivr.doors import actor, now
 from store import jobs
-from store.lines import find_line
 from store.notices import CHOICES, NotifyRefused, set_notify
 
 LABELS = {
@@ -23,9 +23,7 @@ LABELS = {
 def set_line_notify(number: str) -> Response:
     """Choose how the subscriber hears of new messages."""
     store = db()
-    line = find_line(store, number)
-    if line is None:
-        abort(404)
+    line = line_or_404(number)
     choice = request.form.get("notify", "")
     mobile = request.form.get("mobile", "").strip()
     try:

@@ -20,11 +20,11 @@ from datetime import datetime, timedelta
 from flask import abort, current_app, flash, redirect, url_for
 from werkzeug.wrappers import Response
 
-from ivr.console import actor, bp, now
+from ivr.console import bp, line_or_404
 from ivr.console.forms import PinCheckForm
 from ivr.database import db
+from ivr.doors import actor, hasher, now
 from store import pins, support_calls
-from store.lines import find_line
 from store.models import Line, SupportCall
 
 # The support calls an adviser may check a PIN for: those of the line started this recently.
@@ -54,13 +54,6 @@ def masked(email: str) -> str:
     return f"{local[:1]}…@{domain}"
 
 
-def _line(number: str) -> Line:
-    line = find_line(db(), number)
-    if line is None:
-        abort(404)
-    return line
-
-
 def _back(line: Line) -> Response:
     return redirect(url_for("console.line_page", number=line.number))
 
@@ -87,13 +80,13 @@ def pin_form(line: Line, moment: datetime) -> PinCheckForm:
 @bp.post("/lines/<number>/pin/send")
 def send_temporary_pin(number: str) -> Response:
     """Issue a temporary PIN and e-mail it to the subscriber; the adviser never sees it."""
-    line, store = _line(number), db()
+    line, store = line_or_404(number), db()
     if not line.email:
         flash("No e-mail address on file for this line: no PIN was sent.", "error")
         return _back(line)
     issued = pins.send_temporary_pin(
         store,
-        current_app.extensions["ivr.hasher"],
+        hasher(),
         line,
         actor=actor(),
         now=now(),
@@ -112,7 +105,7 @@ def check_pin(number: str) -> Response | tuple[str, int]:
     """Check the PIN the caller reads out for the chosen call; a success verifies that call."""
     from ivr.console.lines_views import render_line
 
-    line, store, moment = _line(number), db(), now()
+    line, store, moment = line_or_404(number), db(), now()
     form = pin_form(line, moment)
     if not form.validate_on_submit():
         return render_line(line, 400, pin_form=form)
@@ -121,7 +114,7 @@ def check_pin(number: str) -> Response | tuple[str, int]:
         abort(409)
     result = pins.check_for_support_call(
         store,
-        current_app.extensions["ivr.hasher"],
+        hasher(),
         line,
         call,
         (form.pin.data or "").strip(),
@@ -135,7 +128,7 @@ def check_pin(number: str) -> Response | tuple[str, int]:
 @bp.post("/lines/<number>/pin/clear-lock")
 def clear_pin_lock(number: str) -> Response:
     """Let the line's PIN be checked again after three failures."""
-    line, store = _line(number), db()
+    line, store = line_or_404(number), db()
     pins.clear_pin_lock(store, line, actor=actor(), now=now())
     flash("PIN checks are unlocked for this line.", "success")
     return _back(line)

@@ -6,7 +6,8 @@ import click
 from flask import current_app
 
 from ivr import mail
-from ivr.cli import actor, ivr_cli, now, session
+from ivr.cli.base import ivr_cli, session
+from ivr.doors import actor, hasher, now
 from store import advisers
 
 
@@ -18,7 +19,7 @@ def add_adviser_command(username: str, role: str) -> None:
     with session() as db:
         try:
             account, password = advisers.create_adviser(
-                db, current_app.extensions["ivr.hasher"], username, role, actor=actor(), now=now()
+                db, hasher(), username, role, actor=actor(), now=now()
             )
         except advisers.AccountError as error:
             raise click.ClickException(str(error)) from None

@@ -6,7 +6,8 @@ from __future__ import annotations
 import click
 from flask import current_app
 
-from ivr.cli import actor, ivr_cli, line_argument, now, session
+from ivr.cli.base import ivr_cli, line_argument, session
+from ivr.doors import actor, hasher, now
 from store import apikeys, pins
 
 
@@ -20,9 +21,7 @@ def set_service_pin_command(number: str, pin: str | None) -> None:
     with session() as db:
         line = line_argument(db, number)
         try:
-            pins.set_permanent_pin(
-                db, current_app.extensions["ivr.hasher"], line, pin, actor=actor(), now=now()
-            )
+            pins.set_permanent_pin(db, hasher(), line, pin, actor=actor(), now=now())
         except pins.PinRefused as refused:
             raise click.ClickException(f"PIN refused: {refused}") from None
         db.commit()
@@ -37,7 +36,7 @@ def issue_temporary_pin_command(number: str) -> None:
         line = line_argument(db, number)
         issued = pins.issue_temporary_pin(
             db,
-            current_app.extensions["ivr.hasher"],
+            hasher(),
             line,
             actor=actor(),
             now=now(),
@@ -67,9 +66,7 @@ def create_api_key_command(name: str) -> None:
     """Create a bearer key for the JSON API and print it (only this once)."""
     with session() as db:
         try:
-            key = apikeys.create_api_key(
-                db, current_app.config["IVR_PIN_PEPPER"].encode(), name, actor=actor(), now=now()
-            )
+            key = apikeys.create_api_key(db, hasher().pepper, name, actor=actor(), now=now())
         except apikeys.ApiKeyRefused as refused:
             raise click.ClickException(str(refused)) from None
         db.commit()

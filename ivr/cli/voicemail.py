@@ -8,7 +8,8 @@ import click
 from flask import current_app
 
 from ivr import mwi, recordings
-from ivr.cli import actor, ivr_cli, line_argument, now, session
+from ivr.cli.base import ivr_cli, line_argument, session
+from ivr.doors import actor, hasher, now
 from store.callers import purge_callers
 from store.calls import purge_calls
 from store.codes import purge_phantoms
@@ -61,7 +62,7 @@ def purge_command() -> None:
         calls = purge_calls(db, moment, CALL_STATE_RETENTION)
         phantoms = purge_phantoms(db, moment, retention)
         phantoms += purge_callers(db, moment, current_app.config["IVR_CALLER_WINDOW_SECONDS"])
-        throttles = purge_throttles(db, current_app.extensions["ivr.hasher"].pepper, moment)
+        throttles = purge_throttles(db, hasher().pepper, moment)
         lock_records = purge_history(db, moment, retention)
         db.commit()
     sids = purged.sids
