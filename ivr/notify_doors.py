@@ -32,5 +32,4 @@ def put_notify(number: str) -> Response:
         )
     except NotifyRefused as refused:
         api.fail(422, "notify_refused", str(refused))
-    session.commit()
     return api._state_answer(line)

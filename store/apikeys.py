@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store import audit
+from store.db import commits
 from store.models import ApiKey
 
 PREFIX = "ivr_"
@@ -35,8 +36,9 @@ def key_hash(pepper: bytes, presented: str) -> str:
     return hmac.new(pepper, PURPOSE + presented.encode(), hashlib.sha256).hexdigest()
 
 
+@commits
 def create_api_key(session: Session, pepper: bytes, name: str, *, actor: str, now: datetime) -> str:
-    """Create a key named `name` and return it (the only time it is seen); the caller commits."""
+    """Create a key named `name` and return it (the only time it is seen)."""
     if not NAME.fullmatch(name):
         raise ApiKeyRefused("a key name is 1 to 64 letters, digits, '.', '_', ':' or '-'")
     presented = PREFIX + secrets.token_urlsafe(32)
@@ -57,8 +59,9 @@ def find_api_key(session: Session, pepper: bytes, presented: str) -> ApiKey | No
     return session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash(pepper, presented)))
 
 
+@commits
 def revoke_api_key(session: Session, name: str, *, actor: str, now: datetime) -> ApiKey:
-    """Revoke the key named `name`; the caller commits."""
+    """Revoke the key named `name`."""
     key = session.scalar(select(ApiKey).where(ApiKey.name == name))
     if key is None:
         raise ApiKeyRefused(f"no API key named {name!r}")

@@ -23,7 +23,6 @@ def add_adviser_command(username: str, role: str) -> None:
             )
         except advisers.AccountError as error:
             raise click.ClickException(str(error)) from None
-        db.commit()
     click.echo(f"{account.role} {account.username} added.")
     click.echo(f"One-time password (shown once): {password}")
     click.echo("Sign in at /console: choose a new password and set up an authenticator app.")

@@ -42,7 +42,6 @@ def add_line_command(
                 email=email,
                 time_zone=time_zone,
             )
-            db.commit()
         except (ValueError, DuplicateLine) as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"line {line.number} added ({line.language})")
@@ -68,6 +67,5 @@ def notify_command(number: str, choice: str, mobile: str | None) -> None:
             )
         except NotifyRefused as refused:
             raise click.ClickException(str(refused)) from None
-        db.commit()
         to = {"none": "", "sms": f" to {line.mobile}"}.get(choice, f" to {line.email}")
         click.echo(f"line {line.number}: new-message notice {choice}{to}")

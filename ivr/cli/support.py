@@ -24,7 +24,6 @@ def set_service_pin_command(number: str, pin: str | None) -> None:
             pins.set_permanent_pin(db, hasher(), line, pin, actor=actor(), now=now())
         except pins.PinRefused as refused:
             raise click.ClickException(f"PIN refused: {refused}") from None
-        db.commit()
         click.echo(f"permanent service PIN set for {line.number}")
 
 
@@ -42,7 +41,6 @@ def issue_temporary_pin_command(number: str) -> None:
             now=now(),
             ttl_seconds=current_app.config["IVR_TEMP_PIN_SECONDS"],
         )
-        db.commit()
         click.echo(
             f"temporary service PIN for {line.number}: {issued.pin} "
             f"(valid until {issued.expires_at.isoformat(timespec='seconds')})"
@@ -56,7 +54,6 @@ def clear_pin_lock_command(number: str) -> None:
     with session() as db:
         line = line_argument(db, number)
         pins.clear_pin_lock(db, line, actor=actor(), now=now())
-        db.commit()
         click.echo(f"service PIN lock cleared for {line.number}")
 
 
@@ -69,7 +66,6 @@ def create_api_key_command(name: str) -> None:
             key = apikeys.create_api_key(db, hasher().pepper, name, actor=actor(), now=now())
         except apikeys.ApiKeyRefused as refused:
             raise click.ClickException(str(refused)) from None
-        db.commit()
     click.echo(key)
 
 
@@ -82,5 +78,4 @@ def revoke_api_key_command(name: str) -> None:
             apikeys.revoke_api_key(db, name, actor=actor(), now=now())
         except apikeys.ApiKeyRefused as refused:
             raise click.ClickException(str(refused)) from None
-        db.commit()
     click.echo(f"API key {name} revoked")

@@ -13,6 +13,7 @@ from ivr.doors import actor, hasher, now
 from store.callers import purge_callers
 from store.calls import purge_calls
 from store.codes import purge_phantoms
+from store.db import transaction
 from store.locks import purge_history
 from store.messages import purge_messages
 from store.resets import ResetRefused, reset_mailbox
@@ -42,7 +43,6 @@ def reset_mailbox_command(number: str, reason: str, override: bool) -> None:
         except ResetRefused as error:
             hint = " (add --override)" if "override" in str(error) else ""
             raise click.ClickException(f"{error}{hint}") from None
-        db.commit()
         marked = " with an override" if entry.override else ""
         click.echo(
             f"mailbox {line.number} reset{marked}: the subscriber creates a new code "
@@ -56,7 +56,7 @@ def purge_command() -> None:
     states and console sign-in counters untouched for a day."""
     moment = now()
     retention = timedelta(days=current_app.config["IVR_RETENTION_DAYS"])
-    with session() as db:
+    with session() as db, transaction(db):  # one unit of work over every table it forgets
         purged = purge_messages(db, moment, retention)
         mwi.changed(db, purged.line_ids, moment)
         calls = purge_calls(db, moment, CALL_STATE_RETENTION)
@@ -64,7 +64,6 @@ def purge_command() -> None:
         phantoms += purge_callers(db, moment, current_app.config["IVR_CALLER_WINDOW_SECONDS"])
         throttles = purge_throttles(db, hasher().pepper, moment)
         lock_records = purge_history(db, moment, retention)
-        db.commit()
     sids = purged.sids
     deleted = recordings.delete_recordings(sids)
     click.echo(
