@@ -17,9 +17,8 @@ from menus.catalogue import sentence
 from store import pins
 from store.models import Line
 from store.resets import reset_mailbox
-from tests.conftest import AUTH_TOKEN, HOME, MOBILE, CheckedTransport
+from tests.helpers import AUTH_TOKEN, HOME, MOBILE, CheckedTransport, give_code
 from tests.server import free_port, gunicorn
-from tests.test_secret_code import give_code
 
 CODE = "7391"
 SID = "CA" + "ab" * 16
