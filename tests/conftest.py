@@ -18,10 +18,21 @@ from ivr import create_app
 from ivr.phone import PhoneCall
 from store.lines import add_line
 from store.models import Line
+from tests import twiml
 from tests.clock import Clock, Shifted
 from tests.databases import Databases
 from tests.fakes import FakeApi, fake_api
 from tests.helpers import HOME, CheckedTransport, phone_secret, platform_settings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Without Twilio's TwiML schema, warn how to get it; under CI=true, refuse to run."""
+    problem = twiml.missing()
+    if problem is None:
+        return
+    if twiml.required():
+        raise pytest.UsageError(problem)
+    config.issue_config_time_warning(pytest.PytestWarning(problem), stacklevel=2)
 
 
 @pytest.fixture(scope="session")
