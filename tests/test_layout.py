@@ -33,9 +33,7 @@ def test_no_module_imports_a_test_module_or_conftest():
         for module in imported_modules(path)
         if forbidden(module)
     }
-    assert not offences, "move what is shared into tests/helpers.py: " + "; ".join(
-        sorted(offences)
-    )
+    assert not offences, "move what is shared into tests/helpers.py: " + "; ".join(sorted(offences))
 
 
 def test_the_check_sees_every_kind_of_import(tmp_path):
