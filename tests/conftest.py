@@ -1,4 +1,8 @@
-"""Fixtures: a migrated database per test, the app, and a phone to call it."""
+"""Fixtures: a migrated database per test, the app, and a phone to call it.
+
+Fixtures only; what test modules import lives in the helper modules
+(tests/helpers.py and the others named in tests/README.md).
+"""
 
 from __future__ import annotations
 
@@ -11,42 +15,24 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from ivr import create_app
-from ivr.phone import FlaskTransport, PhoneCall
-from ivr.platforms import NAMES as PLATFORMS
-from ivr.platforms.caller import new_keypair
+from ivr.phone import PhoneCall
 from store.lines import add_line
 from store.models import Line
 from tests import twiml
-from tests.clock import Clock
+from tests.clock import Clock, Shifted
 from tests.databases import Databases
 from tests.fakes import FakeApi, fake_api
-
-AUTH_TOKEN = "test-auth-token-0123456789abcdef"
-SIGNING_KEY = "PSKtest-signalwire-signing-key"
-TELNYX_PRIVATE, TELNYX_PUBLIC = new_keypair()
-HOME = "+33142685300"
-MOBILE = "+33612345678"
-__all__ = ["PLATFORMS"]
+from tests.helpers import HOME, CheckedTransport, phone_secret, platform_settings
 
 
-def platform_settings(platform: str) -> dict[str, Any]:
-    """The settings that make the app serve `platform`, with its verification key."""
-    return {
-        "IVR_PLATFORM": platform,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "IVR_PLATFORM_SIGNING_KEY": SIGNING_KEY if platform == "signalwire" else None,
-        "IVR_PLATFORM_PUBLIC_KEY": TELNYX_PUBLIC if platform == "telnyx" else None,
-    }
-
-
-def phone_secret(platform: str) -> str:
-    """What the platform signs with (for Telnyx, the private key the app never holds)."""
-    return {"twilio": AUTH_TOKEN, "signalwire": SIGNING_KEY, "telnyx": TELNYX_PRIVATE}[platform]
-
-
-def http_settings(platform: str, **settings: Any) -> dict[str, Any]:
-    """Settings for a served app on `platform`, with the console phone's secret for the CLI."""
-    return {**settings, **platform_settings(platform), "IVR_PHONE_SECRET": phone_secret(platform)}
+def pytest_configure(config: pytest.Config) -> None:
+    """Without Twilio's TwiML schema, warn how to get it; under CI=true, refuse to run."""
+    problem = twiml.missing()
+    if problem is None:
+        return
+    if twiml.required():
+        raise pytest.UsageError(problem)
+    config.issue_config_time_warning(pytest.PytestWarning(problem), stacklevel=2)
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +74,12 @@ def settings(database_url: str, platform_name: str, tmp_path: Path) -> dict[str,
 def clock() -> Clock:
     """A clock the test moves by hand; a module passes it as IVR_CLOCK in `settings`."""
     return Clock()
+
+
+@pytest.fixture
+def shifted() -> Shifted:
+    """Real time that a test moves on, for code that mixes the clock with real waiting."""
+    return Shifted()
 
 
 @pytest.fixture
@@ -134,16 +126,6 @@ def platform_api(app: Flask) -> Iterator[FakeApi]:
     with fake_api(app.config["IVR_PLATFORM"]) as api:
         app.config.update(api.settings())
         yield api
-
-
-class CheckedTransport(FlaskTransport):
-    """The test client, checking every answer is valid TwiML (or a 403)."""
-
-    def post(self, url: str, form: Any, headers: Any) -> tuple[int, str]:
-        status, body = super().post(url, form, headers)
-        if status == 200:
-            twiml.check(body)
-        return status, body
 
 
 @pytest.fixture

@@ -24,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from tests.server import free_port
+
 ACCOUNT_SID = "AC" + "3" * 32
 RECORDING = re.compile(r"/2010-04-01/Accounts/(AC\w+)/Recordings/(RE\w+?)(\.json)?$")
 MESSAGES = re.compile(r"/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
@@ -205,8 +207,6 @@ class Inbox:
 def smtp_server() -> Iterator[Inbox]:
     """A local SMTP server (aiosmtpd) on a free loopback port, keeping what it receives."""
     from aiosmtpd.controller import Controller
-
-    from tests.server import free_port
 
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())

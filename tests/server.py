@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import subprocess
@@ -34,6 +35,24 @@ def environment(settings: Mapping[str, object]) -> dict[str, str]:
     )
     env.pop("IVR_DEVELOPMENT", None)
     return env
+
+
+def answering(port: int) -> bool:
+    """A worker answers HTTP (any status: the app may not serve /healthz).
+
+    The port accepts connections as soon as the master binds it, before any
+    worker has imported the app; a request shows one is ready.
+    """
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", "/healthz")
+        connection.getresponse().read()
+    except (OSError, http.client.HTTPException):
+        return False
+    else:
+        return True
+    finally:
+        connection.close()
 
 
 @dataclass
@@ -91,17 +110,13 @@ def serve(
         stderr=errors,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    errors.seek(0)
-                    output = errors.read().decode(errors="replace")
-                    raise RuntimeError(f"gunicorn did not start: {output}") from None
-                time.sleep(0.1)
+        deadline = time.monotonic() + 60  # workers import the app, slower under coverage
+        while not answering(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                errors.seek(0)
+                output = errors.read().decode(errors="replace")
+                raise RuntimeError(f"gunicorn did not start: {output}")
+            time.sleep(0.1)
         yield Server(f"http://127.0.0.1:{port}", process.pid)
     finally:
         process.terminate()

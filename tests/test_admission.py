@@ -16,8 +16,7 @@ from sqlalchemy import func, select
 
 from menus.catalogue import sentence
 from store.models import CallerStrikes, Line, Mailbox
-from tests.conftest import HOME, MOBILE
-from tests.test_secret_code import give_code
+from tests.helpers import HOME, MOBILE, give_code
 
 BUDGET = 1.0
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from menus.catalogue import sentence
 from store import pins
 from store.models import ApiKey, AuditEntry, Line
-from tests.conftest import HOME, MOBILE
+from tests.helpers import HOME, MOBILE
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TTL = 900

@@ -20,7 +20,7 @@ from ivr import create_app
 from ivr.openapi import document
 from store.apikeys import create_api_key
 from store.lines import add_line
-from tests.conftest import AUTH_TOKEN, HOME
+from tests.helpers import AUTH_TOKEN, HOME
 
 PREFIX = "/api/v1"
 

@@ -11,8 +11,7 @@ from sqlalchemy.exc import DatabaseError
 from store import audit
 from store.models import AuditEntry, Line, SupportCall
 from store.resets import ResetRefused, reset_mailbox
-from tests.conftest import HOME
-from tests.test_secret_code import give_code
+from tests.helpers import HOME, give_code
 
 
 def test_audit_entries_cannot_be_changed_or_deleted(app, session):

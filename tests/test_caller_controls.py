@@ -18,8 +18,16 @@ from store.lines import LANGUAGES
 from store.messages import Recording, set_greeting
 from store.models import Line, Message
 from tests.clock import Clock
-from tests.conftest import AUTH_TOKEN, HOME, MOBILE, CheckedTransport
-from tests.test_deposit import GREETING_URL, leave_message, stored
+from tests.helpers import (
+    AUTH_TOKEN,
+    GREETING_URL,
+    HOME,
+    MOBILE,
+    KeepingTransport,
+    forwarded,
+    leave_message,
+    messages,
+)
 
 NAME_URL = GREETING_URL.replace("REgreet", "REname")
 AWAY_URL = GREETING_URL.replace("REgreet", "REaway")
@@ -34,19 +42,6 @@ def _clock(settings, clock: Clock) -> None:
 def platform(platform_api):
     """The platform's REST API on loopback: deletions are recorded, nothing leaves the machine."""
     return platform_api
-
-
-def forwarded(app, seconds: int = 7, finish: str = "#", **extra: str) -> PhoneCall:
-    """A call forwarded to the mailbox, waiting at the greeting."""
-    call = PhoneCall(
-        Sent(app),
-        AUTH_TOKEN,
-        caller=MOBILE,
-        called=HOME,
-        extra=extra,
-        recording=simulated_recording(seconds, finish=finish),
-    )
-    return call.dial("/voice/deposit")
 
 
 def greeting(language: str) -> str:
@@ -70,22 +65,10 @@ def call_requests(call: PhoneCall) -> list[Any]:
     return call.transport.sent  # type: ignore[attr-defined]
 
 
-class Sent(CheckedTransport):
-    """Keeps every request the platform sent."""
-
-    def __init__(self, app) -> None:
-        super().__init__(app)
-        self.sent: list[Any] = []
-
-    def post(self, url, form, headers):
-        self.sent.append((url, dict(form), headers))
-        return super().post(url, form, headers)
-
-
 def reviewing(app, language_seconds: int = 7) -> PhoneCall:
     """A caller who hears the greeting out, speaks, presses `#`: at the review."""
     call = PhoneCall(
-        Sent(app),
+        KeepingTransport(app),
         AUTH_TOKEN,
         caller=MOBILE,
         called=HOME,
@@ -156,7 +139,7 @@ def test_zero_during_the_greeting_reaches_the_operator(
     assert "".join(dialled.itertext()).strip() == address
     assert call.ended
     call.hang_up()
-    assert stored(session) == []
+    assert messages(session) == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -170,7 +153,7 @@ def test_zero_without_an_operator_goes_on_to_the_message(app, session, make_line
         sentence(language, "goodbye"),
     ]
     call.hang_up()
-    assert len(stored(session)) == 1
+    assert len(messages(session)) == 1
 
 
 def test_operator_dial_is_checked_when_configured(settings):
@@ -202,7 +185,7 @@ def test_send_from_the_review(app, session, make_line, language):
     assert call.said[-2:] == [sentence(language, "message_recorded"), sentence(language, "goodbye")]
     assert call.ended
     call.hang_up()
-    [message] = stored(session)
+    [message] = messages(session)
     assert message.recording_sid == recorded(call)[0]
     assert not message.urgent
 
@@ -223,7 +206,7 @@ def test_listen_then_record_again_keeps_only_the_second(
     assert call.last_said == sentence(language, "review_options")  # the new one, after `#`
     call.press("1").hang_up()  # both recordings' callbacks arrive now
     second = recorded(call)[1]
-    assert [m.recording_sid for m in stored(session)] == [second]
+    assert [m.recording_sid for m in messages(session)] == [second]
     assert platform.deleted == [first]
 
 
@@ -238,7 +221,7 @@ def test_mark_urgent_and_send(app, session, make_line, language):
     ]
     assert call.ended
     call.hang_up()
-    [message] = stored(session)
+    [message] = messages(session)
     assert message.urgent
 
 
@@ -246,25 +229,25 @@ def test_hanging_up_at_the_review_sends_it_once(app, session, make_line):
     make_line()
     call = reviewing(app).hang_up()
     call.retry()  # the callback delivered twice
-    [message] = stored(session)
+    [message] = messages(session)
     assert not message.urgent
 
 
 def test_choices_made_after_the_callback_arrived_still_apply(app, session, make_line, platform):
     make_line()
     call = reviewing(app).deliver_recordings()  # stored while the caller reviews
-    [early] = stored(session)
+    [early] = messages(session)
     call.press("4").hang_up()
-    [message] = stored(session)
+    [message] = messages(session)
     assert message.id == early.id
     assert message.urgent
     again = reviewing(app).deliver_recordings()
-    assert len(stored(session)) == 2
+    assert len(messages(session)) == 2
     again.press("3")
-    assert len(stored(session)) == 1
+    assert len(messages(session)) == 1
     assert platform.deleted == [recorded(again)[0]]
     again.hang_up()
-    assert [m.recording_sid for m in stored(session)] == [early.recording_sid, recorded(again)[1]]
+    assert [m.recording_sid for m in messages(session)] == [early.recording_sid, recorded(again)[1]]
 
 
 @pytest.mark.parametrize("choice", ["4", "3"])
@@ -316,7 +299,7 @@ def test_a_recording_shorter_than_the_minimum_is_asked_again_and_not_stored(
     too_short = sentence(language, "message_too_short")
     assert call.said == [greeting(language), *[too_short] * 4, sentence(language, "goodbye")]
     call.hang_up()
-    assert stored(session) == []
+    assert messages(session) == []
     assert sorted(platform.deleted) == sorted(recorded(call))
     assert len(recorded(call)) == 4
 
@@ -334,7 +317,7 @@ def test_a_short_first_try_then_a_real_message(app, session, make_line, platform
         sentence("en", "goodbye"),
     ]
     call.hang_up()
-    [message] = stored(session)
+    [message] = messages(session)
     assert message.recording_sid == recorded(call)[1]
     assert message.duration == 6
     assert platform.deleted == [recorded(call)[0]]
@@ -343,7 +326,7 @@ def test_a_short_first_try_then_a_real_message(app, session, make_line, platform
 def test_a_hang_up_during_the_beep_is_not_a_message(app, session, make_line, platform):
     make_line()
     call = forwarded(app, seconds=1, finish="hangup").silence().hang_up()
-    assert stored(session) == []
+    assert messages(session) == []
     assert sorted(platform.deleted) == sorted(recorded(call))
 
 
@@ -359,7 +342,7 @@ def test_the_minimum_is_configurable(settings, make_line):
             add_line(session, HOME, region="FR", language="en")
             session.commit()
             leave_message(app, seconds=1, finish="").hang_up()
-            assert len(stored(session)) == 1
+            assert len(messages(session)) == 1
     finally:
         app.extensions["ivr.engine"].dispose()
 
@@ -405,7 +388,7 @@ def test_the_away_greeting_replaces_the_others_until_it_expires(app, session, ma
     call = forwarded(app)
     assert call.said == [f"[recording {AWAY_URL}]"]
     call.press("#").press("1").hang_up()
-    assert len(stored(session)) == 1
+    assert len(messages(session)) == 1
     clock.advance(hours=2)
     assert forwarded(app).said == [f"[recording {GREETING_URL}]"]
 
@@ -427,7 +410,7 @@ def test_purge_forgets_old_review_choices(app, session, make_line, runner, clock
 def test_listening_at_the_review_plays_our_own_copy_once_there(app, session, make_line):
     make_line()
     call = reviewing(app).deliver_recordings()
-    [message] = stored(session)
+    [message] = messages(session)
     message.stored_key = f"messages/{message.recording_sid}.wav"  # as the copy job leaves it
     session.commit()
     call.press("2")

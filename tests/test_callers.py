@@ -17,8 +17,7 @@ from menus.catalogue import sentence
 from store import audit
 from store.credentials import Hasher
 from store.models import AuditEntry, CallerStrikes, Line, Mailbox
-from tests.conftest import HOME, MOBILE
-from tests.test_secret_code import give_code
+from tests.helpers import HOME, MOBILE, give_code
 
 LIMIT, WITHHELD_LIMIT = 4, 5
 LOCKED = sentence("en", "locked")

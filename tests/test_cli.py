@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from menus.catalogue import sentence
 from store.models import Line
-from tests.conftest import HOME
+from tests.helpers import HOME
 
 
 @pytest.mark.parametrize("typed", ["+33142685300", "01 42 68 53 00", "0033142685300"])

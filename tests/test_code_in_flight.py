@@ -21,9 +21,8 @@ from store.credentials import Hasher
 from store.db import make_engine, make_session_factory
 from store.lines import add_line
 from store.models import Line, Mailbox
-from tests.conftest import AUTH_TOKEN, HOME
+from tests.helpers import AUTH_TOKEN, HOME, give_code
 from tests.server import gunicorn
-from tests.test_secret_code import give_code
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from store.db import make_engine, make_session_factory
 from store.lines import add_line
 from store.messages import Recording, set_greeting
 from store.models import Message, SupportCall, utcnow
-from tests.conftest import AUTH_TOKEN, HOME, MOBILE
+from tests.helpers import AUTH_TOKEN, HOME, MOBILE
 from tests.server import ROOT, environment, gunicorn
 
 CHROMIUM = "/usr/bin/chromium"

@@ -9,11 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from menus.catalogue import sentence
 from store.models import AuditEntry, Line, Message, OutboxMessage, SupportCall
-from tests.conftest import HOME, MOBILE
 from tests.console import make_adviser, post_form, sign_in
-from tests.test_secret_code import code_matches, give_code
+from tests.helpers import HOME, MOBILE, code_matches, lock_by_phone
 
 
 @pytest.fixture
@@ -25,15 +23,6 @@ def settings(settings, clock):
 def adviser(app, client, clock):
     """Ann, signed in on `client`."""
     sign_in(client, make_adviser(app), clock)
-
-
-def lock_by_phone(app, session, phone):
-    """Three wrong codes from a mobile: the mailbox locks."""
-    give_code(app, session)
-    call = phone(MOBILE).press("0142685300#")
-    for wrong in ("1111#", "2222#", "3333#"):
-        call.press(wrong)
-    assert call.said[-1] == sentence("en", "locked")
 
 
 @pytest.mark.parametrize(

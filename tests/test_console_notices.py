@@ -7,8 +7,8 @@ from sqlalchemy import select, update
 
 from store import jobs
 from store.models import AuditEntry, Job, Line
-from tests.conftest import HOME
 from tests.console import make_adviser, post_form, sign_in
+from tests.helpers import HOME
 
 
 @pytest.fixture

@@ -16,10 +16,9 @@ from menus.catalogue import sentence
 from store import pins
 from store.models import AuditEntry, Call, Line, OutboxMessage, SupportCall
 from tests import twiml
-from tests.conftest import HOME, MOBILE
 from tests.console import make_adviser, post_form, sign_in
 from tests.endpoints import Inbox
-from tests.test_console_lines import lock_by_phone
+from tests.helpers import HOME, MOBILE, lock_by_phone
 
 LINE_PAGE = f"/console/lines/{HOME}"
 

@@ -22,8 +22,8 @@ from store import advisers, signin
 from store.credentials import Hasher
 from store.db import make_engine, make_session_factory
 from store.models import Adviser, AuditEntry, ConsoleSession
-from tests.conftest import AUTH_TOKEN
 from tests.console import CSRF, PASSWORD
+from tests.helpers import AUTH_TOKEN
 from tests.server import gunicorn
 
 PEPPER = "console-http-pepper"

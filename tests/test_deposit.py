@@ -5,37 +5,22 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from ivr.phone import ACCOUNT_SID, PhoneCall, simulated_recording
+from ivr.phone import PhoneCall
 from menus.catalogue import sentence
 from store.lines import LANGUAGES
 from store.messages import Recording, set_greeting
-from store.models import Line, Message
-from tests.conftest import AUTH_TOKEN, HOME, MOBILE, CheckedTransport
+from store.models import Line
+from tests.helpers import (
+    AUTH_TOKEN,
+    GREETING_URL,
+    HOME,
+    MOBILE,
+    CheckedTransport,
+    leave_message,
+    messages,
+)
 
 OTHER = "+33145000000"
-GREETING_URL = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/REgreet"
-
-
-def leave_message(app, to=HOME, caller=MOBILE, seconds=7, finish="#", **extra) -> PhoneCall:
-    """A caller forwarded to the mailbox who hears the greeting out, speaks for `seconds`
-    and presses `finish` (`#`: the review follows; "": silence, the message is sent)."""
-    call = PhoneCall(
-        CheckedTransport(app),
-        AUTH_TOKEN,
-        caller=caller,
-        called=to,
-        extra=extra,
-        recording=simulated_recording(seconds, finish=finish),
-    )
-    call.dial("/voice/deposit")
-    if call.waiting is not None:
-        call.silence()  # the greeting said to its end: the beep
-    return call
-
-
-def stored(session) -> list[Message]:
-    session.expire_all()
-    return list(session.scalars(select(Message).order_by(Message.id)))
 
 
 def record_of(call: PhoneCall):
@@ -67,11 +52,11 @@ def test_english_standard_greeting_is_the_reference_sentence(app, make_line):
 def test_the_message_is_stored_from_the_callback_after_completed(app, session, make_line):
     make_line()
     call = leave_message(app, seconds=12)
-    assert stored(session) == []  # nothing yet: the call is still up
+    assert messages(session) == []  # nothing yet: the call is still up
     call.post("/voice/status", {"CallStatus": "completed"})
-    assert stored(session) == []
+    assert messages(session) == []
     call.deliver_recordings()  # the recording's callback arrives after the call ended
-    [message] = stored(session)
+    [message] = messages(session)
     assert (message.caller, message.duration, message.heard) == (MOBILE, 12, False)
     assert message.recording_sid.startswith("RE")
     assert message.recording_url.endswith(message.recording_sid)
@@ -86,7 +71,7 @@ def test_a_callback_delivered_twice_stores_one_message(app, session, make_line):
     assert call.last_request is not None
     url, form, _headers = call.last_request
     call.post(url, {k: v for k, v in form.items() if k.startswith("Recording")})
-    assert len(stored(session)) == 1
+    assert len(messages(session)) == 1
 
 
 def test_an_empty_recording_stores_nothing(app, session, make_line):
@@ -95,7 +80,7 @@ def test_an_empty_recording_stores_nothing(app, session, make_line):
     url, form = call.recording_callbacks[0]
     call.recording_callbacks[0] = (url, {**form, "RecordingDuration": "0"})
     call.hang_up()
-    assert stored(session) == []
+    assert messages(session) == []
 
 
 def test_silence_repeats_the_beep_then_goodbye(app, session, make_line):
@@ -107,7 +92,7 @@ def test_silence_repeats_the_beep_then_goodbye(app, session, make_line):
     ]
     assert call.ended
     assert sum(d.find("Record") is not None for d in call.documents) == 4
-    assert stored(session) == []
+    assert messages(session) == []
 
 
 def test_forwarded_from_names_the_mailbox(app, session, make_line):
@@ -115,7 +100,7 @@ def test_forwarded_from_names_the_mailbox(app, session, make_line):
     make_line(OTHER)
     call = leave_message(app, to="+33900000000", ForwardedFrom=OTHER).hang_up()
     assert "0, 1, 4, 5" in call.said[0]
-    [message] = stored(session)
+    [message] = messages(session)
     assert message.line_id == session.scalar(select(Line.id).where(Line.number == OTHER))
 
 
@@ -127,7 +112,7 @@ def test_a_callback_for_another_mailbox_or_call_is_ignored(app, session, make_li
     call.post(f"/voice/recording/{other.id}", form)
     stranger = PhoneCall(CheckedTransport(app), AUTH_TOKEN, caller=MOBILE, called=HOME)
     stranger.post(f"/voice/recording/{_line_id(session)}", form)
-    assert stored(session) == []
+    assert messages(session) == []
 
 
 def test_personal_greeting_is_played(app, session, make_line):
@@ -153,12 +138,12 @@ def test_a_full_mailbox_says_so(app, session, make_line, platform_api):
     leave_message(app).hang_up()
     late = leave_message(app)  # offered while the mailbox had one message
     leave_message(app).hang_up()
-    assert len(stored(session)) == 2
+    assert len(messages(session)) == 2
     full = leave_message(app)
     assert full.said == [sentence("en", "mailbox_full"), sentence("en", "goodbye")]
     http = platform_api
     late.hang_up()  # its recording arrives once the mailbox is full: not stored, deleted
-    assert len(stored(session)) == 2
+    assert len(messages(session)) == 2
     assert http.deleted == [late_sid(late)]
 
 
@@ -206,7 +191,7 @@ def test_console_phone_leaves_a_message(runner, session, make_line):
     )
     assert result.exit_code == 0, result.output
     assert sentence("en", "message_recorded") in result.output
-    [message] = stored(session)
+    [message] = messages(session)
     assert (message.caller, message.duration) == (MOBILE, 9)
 
 
@@ -215,7 +200,7 @@ def test_console_phone_deposit_needs_a_mailbox(runner, session, make_line):
     result = runner.invoke(args=["ivr", "call", "--from", MOBILE, "--to", "deposit"])
     assert result.exit_code != 0
     assert "--mailbox" in result.output
-    assert stored(session) == []
+    assert messages(session) == []
 
 
 def test_time_zone_defaults_from_the_number(session, make_line, runner):
@@ -251,7 +236,7 @@ def test_deposit_and_recording_webhooks_check_the_signature(client, session, mak
             },
         )
         assert answer.status_code == 403, path
-    assert stored(session) == []
+    assert messages(session) == []
 
 
 @pytest.mark.parametrize(
@@ -278,4 +263,4 @@ def test_a_malformed_recording_callback_stores_nothing(app, session, make_line, 
     status, body = call.post(f"/voice/recording/{_line_id(session)}", form)
     assert status == 200
     assert body.endswith("<Response/>")
-    assert stored(session) == []
+    assert messages(session) == []

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from store.models import Line
-from tests.conftest import HOME
+from tests.helpers import HOME
 from tests.server import ROOT, environment
 
 DEV = str(ROOT / "dev")

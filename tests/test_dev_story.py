@@ -14,9 +14,8 @@ from werkzeug.serving import make_server
 from ivr import worker
 from ivr.devplatform import tone
 from store.models import Message
-from tests.conftest import HOME, MOBILE
 from tests.endpoints import switch_receiver
-from tests.test_recording_copies import listen
+from tests.helpers import HOME, MOBILE, listen
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from menus.catalogue import sentence
 from store.db import make_engine
 from store.lines import add_line
 from store.migrate import upgrade
-from tests.conftest import AUTH_TOKEN, HOME, MOBILE, CheckedTransport
 from tests.databases import requires_postgresql
+from tests.helpers import AUTH_TOKEN, HOME, MOBILE, CheckedTransport
 from tests.server import free_port
 
 TIMEOUT = 1.0

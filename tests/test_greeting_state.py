@@ -12,10 +12,8 @@ from store import greetings
 from store.messages import Recording, set_greeting
 from store.models import Line, Message
 from tests.clock import Clock
-from tests.conftest import HOME
 from tests.console import make_adviser, sign_in
-from tests.test_deposit import GREETING_URL
-from tests.test_listening import add_message
+from tests.helpers import GREETING_URL, HOME, add_message
 
 NAME_URL = GREETING_URL.replace("REgreet", "REname")
 AWAY_URL = GREETING_URL.replace("REgreet", "REaway")

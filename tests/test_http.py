@@ -14,7 +14,7 @@ from ivr.platforms.caller import new_keypair
 from menus.catalogue import sentence
 from store.lines import add_line
 from tests import twiml
-from tests.conftest import HOME, PLATFORMS, http_settings, phone_secret
+from tests.helpers import HOME, PLATFORMS, http_settings, phone_secret
 from tests.server import ROOT, environment, gunicorn
 
 

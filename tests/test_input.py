@@ -20,8 +20,8 @@ from sqlalchemy import select, update
 
 from store.models import AuditEntry, Line, OutboxMessage
 from store.text import InvalidText, email_address, plain_text
-from tests.conftest import HOME
 from tests.console import make_adviser, post_form, sign_in
+from tests.helpers import HOME
 
 TWO_ADDRESSES = "victim@example.com,attacker@example.net"
 LINE_URL = "/api/v1/lines/%2B33142685300"

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from ivr import limits
-from tests.conftest import AUTH_TOKEN
+from tests.helpers import AUTH_TOKEN
 from tests.server import Server, serve
 
 MIB = 1024 * 1024

@@ -2,47 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import select
 
 from ivr.phone import simulated_recording
 from menus.catalogue import sentence
-from store.messages import Recording, store_message
-from store.models import Line, Mailbox, Message
-from tests.conftest import HOME, MOBILE
+from store.models import Line, Mailbox
 from tests.fakes import FakeApi
-from tests.test_secret_code import give_code
-
-# 13:05 UTC is 14:05 in Paris in winter.
-RECEIVED = datetime(2026, 11, 20, 13, 5, tzinfo=UTC)
-
-
-def add_message(app, session, caller=MOBILE, sid="RE1", at=RECEIVED, heard=False) -> Message:
-    line = session.scalars(select(Line).where(Line.number == HOME)).one()
-    url = f"https://api.example/Recordings/{sid}"
-    store_message(
-        session, line, Recording(sid, url, 10), caller=caller, received_at=at, max_messages=100
-    )
-    message = session.scalars(select(Message).where(Message.recording_sid == sid)).one()
-    message.heard = heard
-    session.commit()
-    return message
-
-
-def messages(session) -> list[Message]:
-    session.expire_all()
-    return list(session.scalars(select(Message).order_by(Message.id)))
-
-
-def options(language: str = "en") -> list[str]:
-    """The message options: the reference sentence, then the keys added after it."""
-    return [sentence(language, "message_options"), sentence(language, "message_more_options")]
-
-
-def play(sid: str) -> str:
-    return f"[recording https://api.example/Recordings/{sid}]"
+from tests.helpers import (
+    HOME,
+    MOBILE,
+    RECEIVED,
+    add_message,
+    give_code,
+    leave_message,
+    messages,
+    options,
+    play,
+)
 
 
 @pytest.fixture
@@ -218,8 +195,6 @@ def test_record_hear_rerecord_and_keep_a_greeting(app, session, make_line, phone
     assert f"[recording {box.greeting_url}]" == second
     assert platform.deleted == [first.removeprefix("[recording ").split("/")[-1][:-1]]
     # A caller now hears it instead of the standard greeting.
-    from tests.test_deposit import leave_message
-
     assert leave_message(app).said[0] == second
 
 
@@ -241,8 +216,6 @@ def test_back_to_the_standard_greeting(app, session, make_line, phone):
     call.press("1").press("2")
     assert call.said[-2:] == [sentence("en", "saved"), sentence("en", "customise_menu")]
     assert mailbox(session).greeting_url is None
-    from tests.test_deposit import leave_message
-
     assert leave_message(app).said[0].startswith("You have reached the voicemail of 0, 1")
 
 

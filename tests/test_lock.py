@@ -14,10 +14,16 @@ from store import audit
 from store.credentials import Hasher
 from store.models import Call, Line, Mailbox, Message, PhantomStrikes, SupportCall
 from tests.clock import Clock
-from tests.conftest import HOME, MOBILE
-from tests.test_deposit import leave_message
-from tests.test_listening import add_message
-from tests.test_secret_code import code_matches, give_code
+from tests.helpers import (
+    AUTH_TOKEN,
+    HOME,
+    MOBILE,
+    CheckedTransport,
+    add_message,
+    code_matches,
+    give_code,
+    leave_message,
+)
 
 EN = {
     key: sentence("en", key)
@@ -212,7 +218,6 @@ def _line(app) -> Line:
 
 def place(app, caller):
     from ivr.phone import PhoneCall
-    from tests.conftest import AUTH_TOKEN, CheckedTransport
 
     return PhoneCall(CheckedTransport(app), AUTH_TOKEN, caller=caller, called="/voice/access").dial(
         "/voice/access"

@@ -14,9 +14,8 @@ from menus.catalogue import sentence
 from store import codes, locks
 from store.credentials import Hasher
 from store.models import AuditEntry, Line, MailboxLock, OutboxMessage
-from tests.conftest import HOME, MOBILE
 from tests.console import make_adviser, post_form, sign_in
-from tests.test_secret_code import give_code
+from tests.helpers import HOME, MOBILE, give_code, statements
 
 OTHER = "+447700900123"
 LOCKED = sentence("en", "locked")
@@ -202,8 +201,6 @@ def test_a_partial_cycle_is_forgotten_by_purge(app, session, make_line, phone, c
 
 def test_a_right_code_runs_no_more_statements(app, session, make_line):
     """The right-code path: strike, commit, bcrypt, compare-and-set reset; nothing else."""
-    from tests.test_support_timing import statements
-
     make_line()
     give_code(app, session)
     line = session.scalars(select(Line)).one()

@@ -12,7 +12,7 @@ from ivr.mail import parse_smtp_url
 from store import audit, outbox
 from store.models import Line, OutboxMessage
 from store.resets import ResetRefused, reset_mailbox
-from tests.conftest import HOME
+from tests.helpers import HOME
 from tests.server import free_port
 
 

@@ -13,9 +13,9 @@ from sqlalchemy import select, update
 
 from ivr import worker
 from store.models import Job, Line, Message, OutboxMessage
-from tests.conftest import AUTH_TOKEN, HOME
 from tests.endpoints import ACCOUNT_SID, platform_api, switch_receiver
-from tests.test_recording_copies import Shifted, leave_message, run_until_done
+from tests.helpers import AUTH_TOKEN, HOME, leave_platform_message, run_until_done
+from tests.server import free_port
 
 SUBSCRIBER_MOBILE = "+33698765432"
 MWI_SECRET = "mwi-test-secret"
@@ -32,11 +32,6 @@ def platform():
 def switch():
     with switch_receiver(fail_first=2) as receiver:
         yield receiver
-
-
-@pytest.fixture
-def shifted():
-    return Shifted()
 
 
 @pytest.fixture
@@ -71,7 +66,7 @@ def test_email_with_the_audio_attached_in_the_lines_language(
 ):
     subscriber(make_line, "email+audio", language="fr")
     choose(runner, "email+audio")
-    leave_message(app, platform, seconds=65)
+    leave_platform_message(app, platform, seconds=65)
     assert smtp.messages == []  # nothing until the copy is stored
     run_until_done(app, shifted)
     worker.sweep_outbox(app)  # a later sweep sends nothing again
@@ -100,7 +95,7 @@ def test_an_attachment_over_the_limit_is_left_out(
     app.config["IVR_ATTACH_MAX_BYTES"] = 100
     subscriber(make_line, "email+audio", language="de")
     choose(runner, "email+audio")
-    leave_message(app, platform)
+    leave_platform_message(app, platform)
     run_until_done(app, shifted)
     assert len(smtp.messages) == 1
     mail = smtp.messages[0][2]
@@ -115,7 +110,7 @@ def test_a_copy_that_keeps_failing_still_notifies_once_without_audio(
     subscriber(make_line, "email+audio")
     choose(runner, "email+audio")
     platform.fail_first = 5
-    leave_message(app, platform)
+    leave_platform_message(app, platform)
     for _ in range(3):
         worker.drain(app)
         shifted.advance(3600)
@@ -142,7 +137,7 @@ def test_sms_to_the_mobile_on_file_through_the_platform(
     )
     assert answer.status_code == 200, answer.json
     assert answer.json["notify"] == {"choice": "sms", "mobile": SUBSCRIBER_MOBILE}
-    leave_message(app, platform, seconds=30)
+    leave_platform_message(app, platform, seconds=30)
     run_until_done(app, shifted)
     worker.sweep_outbox(app)
     assert len(platform.texts) == 1
@@ -174,8 +169,8 @@ def test_mwi_posts_signed_counts_retried_until_the_switch_takes_them(
     app, phone, session, make_line, platform, switch, shifted
 ):
     make_line()
-    leave_message(app, platform, sid="RE" + "a" * 32)
-    leave_message(app, platform, sid="RE" + "b" * 32)
+    leave_platform_message(app, platform, sid="RE" + "a" * 32)
+    leave_platform_message(app, platform, sid="RE" + "b" * 32)
     run_until_done(app, shifted)
     assert switch.tries >= 3  # two refused, then taken
     assert switch.latest(HOME) == {
@@ -202,7 +197,7 @@ def test_a_change_while_a_post_is_in_flight_ends_on_the_latest_counts(
     """The switch is slow to answer the first post; a message arrives meanwhile."""
     make_line()
     switch.fail_first = 0
-    leave_message(app, platform, sid="RE" + "a" * 32)
+    leave_platform_message(app, platform, sid="RE" + "a" * 32)
     entered, release = threading.Event(), threading.Event()
     post = requests.post
 
@@ -220,7 +215,7 @@ def test_a_change_while_a_post_is_in_flight_ends_on_the_latest_counts(
         s.commit()
     first.start()
     assert entered.wait(10)  # the post of new=1 is on its way
-    leave_message(app, platform, sid="RE" + "b" * 32)
+    leave_platform_message(app, platform, sid="RE" + "b" * 32)
     release.set()
     first.join(10)
     run_until_done(app, shifted)
@@ -234,7 +229,7 @@ def test_mwi_follows_a_purge_and_a_mailbox_reset(
 ):
     make_line()
     switch.fail_first = 0
-    leave_message(app, platform)
+    leave_platform_message(app, platform)
     run_until_done(app, shifted)
     assert switch.latest(HOME)["new"] == 1
     shifted.advance(40 * 86400)  # past the retention
@@ -275,7 +270,7 @@ def test_the_notice_includes_the_transcription_that_arrives_in_time(
 ):
     subscriber(make_line, "email+audio")
     choose(runner, "email+audio")
-    call = leave_message(app, platform)
+    call = leave_platform_message(app, platform)
     worker.drain(app)
     assert smtp.messages == []  # copied, waiting for the text
     _transcribe(call)
@@ -294,7 +289,7 @@ def test_a_missing_transcription_delays_the_notice_no_longer_than_the_wait(
 ):
     subscriber(make_line, "email")
     choose(runner, "email")
-    leave_message(app, platform)
+    leave_platform_message(app, platform)
     worker.drain(app)
     shifted.advance(60)
     worker.drain(app)
@@ -310,7 +305,7 @@ def test_a_failed_transcription_sends_the_notice_at_once(
 ):
     subscriber(make_line, "email")
     choose(runner, "email")
-    call = leave_message(app, platform)
+    call = leave_platform_message(app, platform)
     worker.drain(app)
     _transcribe(call, status="failed", text="")
     worker.drain(app)
@@ -321,7 +316,7 @@ def test_an_unsigned_transcription_is_refused(
     app, client, session, make_line, platform, transcribing
 ):
     make_line()
-    leave_message(app, platform)
+    leave_platform_message(app, platform)
     line_id = session.scalars(select(Line)).one().id
     answer = client.post(
         f"/voice/transcription/{line_id}",
@@ -339,11 +334,9 @@ def test_an_unsigned_transcription_is_refused(
 def test_an_email_the_smtp_server_could_not_take_is_retried_and_sent_once(
     app, runner, session, make_line, platform, smtp, shifted
 ):
-    from tests.server import free_port
-
     subscriber(make_line, "email")
     choose(runner, "email")
-    leave_message(app, platform)
+    leave_platform_message(app, platform)
     app.config["IVR_SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}"  # nobody listens
     worker.drain(app)
     row = session.scalars(select(OutboxMessage)).one()

@@ -17,9 +17,8 @@ from menus.catalogue import sentence
 from store import pins
 from store.models import Line
 from store.resets import reset_mailbox
-from tests.conftest import AUTH_TOKEN, HOME, MOBILE, CheckedTransport
+from tests.helpers import AUTH_TOKEN, HOME, MOBILE, CheckedTransport, give_code
 from tests.server import free_port, gunicorn
-from tests.test_secret_code import give_code
 
 CODE = "7391"
 SID = "CA" + "ab" * 16
@@ -129,11 +128,13 @@ def test_metrics_add_up_over_gunicorn_workers(database_url, tmp_path):
     log = tmp_path / "gunicorn.log"
     # Each worker is replaced after 10 requests: the counts of workers that
     # have gone must still be in the total.
+    # A request may wait for a replacement to import the app (slower under coverage).
+    wait = 30
     with gunicorn(settings, workers=2, threads=2, log=log, args=["--max-requests", "10"]) as base:
-        assert requests.get(f"{base}/healthz", timeout=10).status_code == 200
+        assert requests.get(f"{base}/healthz", timeout=wait).status_code == 200
         for _ in range(40):
-            assert requests.post(f"{base}/voice/fallback", timeout=10).status_code == 403
-        exposed = requests.get(f"{base}/metrics", timeout=10).text
+            assert requests.post(f"{base}/voice/fallback", timeout=wait).status_code == 403
+        exposed = requests.get(f"{base}/metrics", timeout=wait).text
     counted = [
         line
         for line in exposed.splitlines()

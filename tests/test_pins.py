@@ -14,7 +14,7 @@ from sqlalchemy import select
 from store import pins
 from store.credentials import Hasher
 from store.models import AuditEntry, Line, SupportCall
-from tests.conftest import HOME
+from tests.helpers import HOME
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

@@ -27,7 +27,7 @@ from ivr.platforms import build
 from ivr.signature import verify
 from menus.catalogue import sentence
 from store.lines import add_line
-from tests.conftest import AUTH_TOKEN, HOME, CheckedTransport
+from tests.helpers import AUTH_TOKEN, HOME, CheckedTransport
 
 SID = "CA" + "5" * 32
 

@@ -6,7 +6,7 @@ import pytest
 
 from ivr.platforms import Voice, build
 from menus.catalogue import sentence
-from tests.conftest import HOME, PLATFORMS
+from tests.helpers import HOME, PLATFORMS, CheckedTransport, phone_secret
 
 
 def adapter(name: str):
@@ -69,7 +69,6 @@ def test_attested_caller_id_on_telnyx(settings, platform_name):
     from ivr import create_app
     from ivr.phone import PhoneCall
     from store.lines import add_line
-    from tests.conftest import CheckedTransport, phone_secret
 
     app = create_app({**settings, "IVR_TRUST_CALLER_ID": "attested"})
     with app.extensions["ivr.sessions"]() as session:

@@ -7,8 +7,8 @@ import pytest
 from ivr import recordings
 from ivr.platforms import PlatformError
 from ivr.platforms.caller import SIDES
-from tests.conftest import PLATFORMS
 from tests.fakes import AUDIO, fake_api
+from tests.helpers import PLATFORMS
 
 pytestmark = pytest.mark.parametrize("platform_name", PLATFORMS)
 

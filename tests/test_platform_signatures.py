@@ -21,7 +21,7 @@ from ivr.platforms.caller import new_keypair
 from ivr.signature import verify
 from menus.catalogue import sentence
 from store.models import Call, Mailbox
-from tests.conftest import (
+from tests.helpers import (
     AUTH_TOKEN,
     HOME,
     PLATFORMS,
@@ -29,9 +29,9 @@ from tests.conftest import (
     TELNYX_PRIVATE,
     TELNYX_PUBLIC,
     CheckedTransport,
+    give_code,
     phone_secret,
 )
-from tests.test_secret_code import give_code
 
 VECTORS = json.loads((Path(__file__).parent / "data" / "signalwire_vectors.json").read_text())
 KEYS = {

@@ -23,34 +23,23 @@ from sqlalchemy import select
 from ivr import worker
 from ivr.phone import PhoneCall
 from store import jobs
-from store.models import Job, Mailbox, Message, utcnow
-from tests.conftest import AUTH_TOKEN, HOME, MOBILE, CheckedTransport
+from store.models import Job, Mailbox, Message
 from tests.endpoints import ACCOUNT_SID, platform_api
+from tests.helpers import (
+    AUTH_TOKEN,
+    HOME,
+    CheckedTransport,
+    leave_platform_message,
+    listen,
+    run_until_done,
+)
 from tests.server import ROOT, environment, free_port
-
-
-class Shifted:
-    """Real time plus an offset the test moves (so back-offs can pass at once)."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self):
-        return utcnow() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += timedelta(seconds=seconds)
 
 
 @pytest.fixture
 def platform():
     with platform_api(AUTH_TOKEN, fail_first=2) as api:
         yield api
-
-
-@pytest.fixture
-def shifted():
-    return Shifted()
 
 
 @pytest.fixture
@@ -72,44 +61,9 @@ def settings(settings, platform, shifted, request):
     return settings
 
 
-def leave_message(app, platform, sid="RE" + "a" * 32, seconds=9) -> PhoneCall:
-    """A caller leaves a message; the platform posts the recording callback."""
-
-    def record(_call, _verb):
-        return {
-            "RecordingSid": sid,
-            "RecordingUrl": platform.recording_url(sid),
-            "RecordingDuration": str(seconds),
-            "Digits": "#",
-        }
-
-    call = PhoneCall(
-        CheckedTransport(app), AUTH_TOKEN, caller=MOBILE, called=HOME, recording=record
-    )
-    call.dial("/voice/deposit").silence()  # the greeting heard out, the message, `#`
-    return call.hang_up()  # at the review: sent
-
-
 def message(session) -> Message:
     session.expire_all()
     return session.scalars(select(Message)).one()
-
-
-def listen(phone) -> str:
-    """What the first message plays, as the platform is told to fetch it."""
-    call = phone(HOME).press("1")
-    return next(text for text in call.said if text.startswith("[recording "))[11:-1]
-
-
-def run_until_done(app, shifted, rounds=8) -> None:
-    """Run the worker, letting each back-off pass, until nothing is pending."""
-    with app.extensions["ivr.sessions"]() as session:
-        for _ in range(rounds):
-            worker.drain(app)
-            if jobs.pending_count(session) == 0:
-                return
-            shifted.advance(3600)
-    raise AssertionError("jobs still pending")
 
 
 def test_a_message_is_copied_verified_and_then_plays_from_our_own_url(
@@ -117,7 +71,7 @@ def test_a_message_is_copied_verified_and_then_plays_from_our_own_url(
 ):
     make_line()
     sid = "RE" + "a" * 32
-    leave_message(app, platform, sid)
+    leave_platform_message(app, platform, sid)
     assert listen(phone) == platform.recording_url(sid)  # not stored yet: the platform's
 
     worker.drain(app)  # first try: 503
@@ -149,7 +103,7 @@ def test_the_media_url_needs_its_token_and_honours_ranges(
 ):
     make_line()
     platform.fail_first = 0
-    leave_message(app, platform)
+    leave_platform_message(app, platform)
     run_until_done(app, shifted)
     parts = urlsplit(listen(phone))
     query = parse_qs(parts.query)
@@ -182,7 +136,7 @@ def test_a_deleted_message_has_its_copy_deleted(
 ):
     make_line()
     platform.fail_first = 0
-    leave_message(app, platform)
+    leave_platform_message(app, platform)
     run_until_done(app, shifted)
     copy = tmp_path / "recordings" / message(session).stored_key
     assert copy.exists()
@@ -208,8 +162,6 @@ def test_a_greeting_is_copied_and_played_from_our_store(
             "Digits": "#",
         }
 
-    from tests.test_secret_code import give_code  # noqa: F401  (no code needed at home)
-
     call = PhoneCall(
         CheckedTransport(app), AUTH_TOKEN, caller=HOME, called="/voice/access", recording=record
     ).dial("/voice/access")
@@ -223,7 +175,7 @@ def test_a_greeting_is_copied_and_played_from_our_store(
     assert box.greeting_key == f"greetings/{sid}.wav"
     assert (tmp_path / "recordings" / box.greeting_key).read_bytes() == platform.wav
     assert platform.deleted == [sid]  # the greeting's platform copy goes too
-    said = leave_message(app, platform, sid="RE" + "d" * 32).said
+    said = leave_platform_message(app, platform, sid="RE" + "d" * 32).said
     played = next(text for text in said if text.startswith("[recording "))
     assert urlsplit(played[11:-1]).path == f"/media/{box.greeting_key}"
 
@@ -232,7 +184,7 @@ def test_a_recording_gone_from_the_platform_is_given_up_and_still_listed(
     app, session, make_line, platform, shifted
 ):
     make_line()
-    leave_message(app, platform)
+    leave_platform_message(app, platform)
     platform.deleted.append("RE" + "a" * 32)  # 404 from now on
     platform.fail_first = 0
     worker.drain(app)
@@ -249,7 +201,7 @@ def test_a_worker_killed_between_fetch_and_store_loses_nothing(
     make_line()
     platform.fail_first = 0
     sid = "RE" + "a" * 32
-    leave_message(app, platform, sid)
+    leave_platform_message(app, platform, sid)
 
     class Killed(BaseException):
         """The process dies: nothing after this line runs, no handler cleans up."""
@@ -325,7 +277,7 @@ def test_the_bucket_store_keeps_the_copy_and_presigns_playback(
     make_line()
     platform.fail_first = 0
     sid = "RE" + "a" * 32
-    leave_message(app, platform, sid)
+    leave_platform_message(app, platform, sid)
     run_until_done(app, shifted)
     assert message(session).stored_key == f"messages/{sid}.wav"
     s3 = boto3.client("s3", endpoint_url=bucket)
@@ -351,7 +303,7 @@ def test_a_worker_process_killed_mid_fetch_is_replaced_without_loss(
     make_line()
     platform.fail_first = 0
     sid = "RE" + "e" * 32
-    leave_message(app, platform, sid)
+    leave_platform_message(app, platform, sid)
     # (the platform copy's deletion is tested in-process above)
     # (the key pair is the same basic auth, set so a development.env cannot fill it in)
     env = environment(

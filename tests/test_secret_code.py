@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from menus.catalogue import sentence
-from store import codes
 from store.lines import LANGUAGES
-from store.models import Call, Line, Mailbox
-from tests.conftest import HOME, MOBILE
+from store.models import Call
+from tests.helpers import HOME, MOBILE, code_matches, give_code, mailbox_of
 
 EN = {
     key: sentence("en", key)
@@ -33,26 +31,6 @@ EN = {
         "goodbye",
     )
 }
-
-
-def _mailbox(session, number) -> Mailbox:
-    session.expire_all()
-    return session.scalars(select(Mailbox).join(Line).where(Line.number == number)).one()
-
-
-def give_code(app, session, digits="4827", number=HOME, ask=True) -> None:
-    """Arrange a line that already has a code."""
-    box = _mailbox(session, number)
-    codes.save_code(
-        session, app.extensions["ivr.hasher"], box.line, digits, app.config["IVR_CLOCK"]()
-    )
-    box.ask_code_on_fixed_line = ask
-    session.commit()
-
-
-def code_matches(app, session, digits, number=HOME) -> bool:
-    box = _mailbox(session, number)
-    return app.extensions["ivr.hasher"].verify(codes.PURPOSE, number, digits, box.code_hash)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -119,7 +97,7 @@ def test_weak_codes_are_refused_before_the_read_back(session, make_line, phone, 
     call = phone(HOME).press("2").press("2").press("1").press(f"{weak}#")
     assert call.said[-2:] == [EN["code_weak"], EN["choose_code"]]
     assert not any("You dialled" in text for text in call.said)
-    assert _mailbox(session, HOME).code_hash is None
+    assert mailbox_of(session).code_hash is None
 
 
 @pytest.mark.parametrize("entry", ["482#", "48271#", "1#"])
@@ -127,7 +105,7 @@ def test_wrong_length_is_refused_and_entry_starts_again(session, make_line, phon
     make_line()
     call = phone(HOME).press("2").press("2").press("1").press(entry)
     assert call.said[-2:] == [EN["code_length"], EN["choose_code"]]
-    assert _mailbox(session, HOME).code_hash is None
+    assert mailbox_of(session).code_hash is None
 
 
 def test_remote_caller_cannot_reach_code_creation(session, make_line, phone, app):
@@ -172,10 +150,10 @@ def test_change_without_login_asks_for_the_current_code(app, session, make_line,
     assert call.last_said == EN["enter_code"]
     call.press("1111#")
     assert call.said[-2:] == [EN["wrong_code"], EN["enter_code"]]
-    assert _mailbox(session, HOME).strikes == 1
+    assert mailbox_of(session).strikes == 1
     call.press("4827#")
     assert call.last_said == EN["choose_code"]
-    assert _mailbox(session, HOME).strikes == 0
+    assert mailbox_of(session).strikes == 0
     call.press("9051#").press("1")
     assert code_matches(app, session, "9051")
 
@@ -189,7 +167,7 @@ def test_third_wrong_current_code_locks_and_ends_the_call(app, session, make_lin
     call.press("3333#")
     assert call.last_said == EN["locked"]
     assert call.ended
-    box = _mailbox(session, HOME)
+    box = mailbox_of(session)
     assert box.strikes == 3
     assert box.locked_at is not None
     # Next call on the same line: the code menu says to contact customer service.
@@ -201,7 +179,7 @@ def test_third_wrong_current_code_locks_and_ends_the_call(app, session, make_lin
 def test_locked_line_that_asks_for_the_code_ends_at_once(app, session, make_line, phone):
     make_line()
     give_code(app, session)
-    box = _mailbox(session, HOME)
+    box = mailbox_of(session)
     box.strikes, box.locked_at = 3, app.config["IVR_CLOCK"]()
     session.commit()
     call = phone(HOME)
@@ -214,10 +192,10 @@ def test_turn_asking_on_the_fixed_line_off_and_on(app, session, make_line, phone
     give_code(app, session)
     call = phone(HOME).press("4827#").press("2").press("2").press("2")
     assert call.said[-3:] == [EN["saved"], EN["code_active"], EN["ask_is_off"]]
-    assert _mailbox(session, HOME).ask_code_on_fixed_line is False
+    assert mailbox_of(session).ask_code_on_fixed_line is False
     assert phone(HOME).said == [EN["main_menu"]]
     call.press("2")
-    assert _mailbox(session, HOME).ask_code_on_fixed_line is True
+    assert mailbox_of(session).ask_code_on_fixed_line is True
     assert phone(HOME).said == [EN["enter_code"]]
 
 

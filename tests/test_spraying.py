@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from menus.catalogue import sentence
 from store.models import Line, Mailbox, PhantomStrikes
-from tests.conftest import HOME, MOBILE
-from tests.test_secret_code import give_code
+from tests.helpers import HOME, MOBILE, give_code
 
 OTHER = "+33142685301"
 UNKNOWN = "0145999999"

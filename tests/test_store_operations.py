@@ -12,7 +12,7 @@ from store.lines import DuplicateLine, add_line, find_line
 from store.messages import find_recording, keep_transcript
 from store.models import AuditEntry, Call, Job, Line, Message, OutboxMessage, SupportCall
 from store.notices import NotifyRefused, set_notify
-from tests.conftest import HOME, MOBILE
+from tests.helpers import HOME, MOBILE
 
 
 def _now(app):

@@ -13,9 +13,7 @@ from menus.catalogue import sentence
 from store.lines import LANGUAGES
 from store.models import Line, Mailbox, Message
 from tests.clock import START, Clock
-from tests.conftest import HOME, MOBILE
-from tests.test_caller_controls import forwarded
-from tests.test_listening import add_message, messages, options, play
+from tests.helpers import HOME, MOBILE, add_message, forwarded, give_code, messages, options, play
 
 # START is Monday 23 November 2026, 10:00 in Paris.
 BEFORE = START - timedelta(days=3)
@@ -323,8 +321,6 @@ def test_turning_the_away_greeting_off(app, session, make_line, phone, platform)
 
 
 def test_remotely_the_reminder_follows_the_code(app, session, make_line, phone):
-    from tests.test_secret_code import give_code
-
     make_line()
     away(phone, "2412").press("1")
     give_code(app, session)

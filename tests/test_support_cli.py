@@ -11,7 +11,7 @@ from sqlalchemy import select
 from menus.catalogue import sentence
 from store import pins
 from store.models import AuditEntry, Line, utcnow
-from tests.conftest import HOME, MOBILE
+from tests.helpers import HOME, MOBILE
 
 DESK = "sip:desk@pbx.example.net"
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from store.lines import add_line
-from tests.conftest import HOME, MOBILE, PLATFORMS, http_settings
+from tests.helpers import HOME, MOBILE, PLATFORMS, http_settings
 from tests.server import ROOT, environment, gunicorn
 
 DESK = "+33199000000"

@@ -9,12 +9,19 @@ from menus.catalogue import sentence
 from store import pins
 from store.models import AuditEntry, Call, Line, ServicePin, SupportCall
 from tests import twiml
-from tests.conftest import HOME, MOBILE
+from tests.helpers import (
+    CUSTOMER,
+    DESK,
+    HOME,
+    MOBILE,
+    PERMANENT_PIN,
+    TEMPORARY_PIN_SECONDS,
+    line_of,
+    set_pin,
+    support,
+    support_settings,
+)
 
-DESK = "+33199000000"
-CUSTOMER = "100200300"
-PERMANENT_PIN = "48271"
-TTL = 7200
 EN = {
     key: sentence("en", key)
     for key in (
@@ -34,8 +41,7 @@ UNVERIFIED = [EN["identity_not_confirmed"], EN["connect_adviser"]]
 
 @pytest.fixture
 def settings(settings, clock):
-    settings.update(IVR_SUPPORT_DIAL=DESK, IVR_CLOCK=clock, IVR_TEMP_PIN_SECONDS=TTL)
-    return settings
+    return support_settings(settings, clock)
 
 
 @pytest.fixture
@@ -43,38 +49,17 @@ def line(make_line) -> Line:
     return make_line(customer_number=CUSTOMER)
 
 
-def _line(session, number=HOME) -> Line:
-    session.expire_all()
-    return session.scalars(select(Line).where(Line.number == number)).one()
-
-
-def set_pin(app, session, pin=PERMANENT_PIN, number=HOME) -> None:
-    pins.set_permanent_pin(
-        session,
-        app.extensions["ivr.hasher"],
-        _line(session, number),
-        pin,
-        actor="test",
-        now=app.config["IVR_CLOCK"](),
-    )
-    session.commit()
-
-
 def temporary_pin(app, session, number=HOME) -> str:
     issued = pins.issue_temporary_pin(
         session,
         app.extensions["ivr.hasher"],
-        _line(session, number),
+        line_of(session, number),
         actor="test",
         now=app.config["IVR_CLOCK"](),
-        ttl_seconds=TTL,
+        ttl_seconds=TEMPORARY_PIN_SECONDS,
     )
     session.commit()
     return issued.pin
-
-
-def support(phone, caller=HOME, **extra):
-    return phone(caller, to="/support/incoming", **extra)
 
 
 def outcome(session, call) -> SupportCall:
@@ -83,7 +68,7 @@ def outcome(session, call) -> SupportCall:
 
 
 def pin_row(session, number=HOME) -> ServicePin:
-    row = _line(session, number).service_pin
+    row = line_of(session, number).service_pin
     assert row is not None
     return row
 
@@ -177,7 +162,7 @@ def test_lock_holds_until_an_adviser_clears_it_even_after_a_new_temporary_pin(
     assert pin_row(session).failures == 3
     call = support(phone, MOBILE).press(CUSTOMER + "#").press(pin + "#")
     assert outcome(session, call).verified_by is None
-    pins.clear_pin_lock(session, _line(session), actor="adviser:ann", now=clock.now)
+    pins.clear_pin_lock(session, line_of(session), actor="adviser:ann", now=clock.now)
     session.commit()
     call = support(phone, MOBILE).press(CUSTOMER + "#").press(pin + "#")
     assert call.said[2:] == VERIFIED
@@ -197,7 +182,7 @@ def test_failures_count_per_line_across_calls_and_a_right_pin_resets_them(
 
 def test_temporary_pin_expires(app, session, line, phone, clock):
     pin = temporary_pin(app, session)
-    clock.advance(TTL - 1)
+    clock.advance(TEMPORARY_PIN_SECONDS - 1)
     assert support(phone).press(pin + "#").said[1:] == VERIFIED
     clock.advance(1)
     call = support(phone).press(pin + "#")
@@ -216,7 +201,7 @@ def test_a_new_temporary_pin_replaces_the_old(app, session, line, phone):
 
 def test_credential_reset_disables_the_permanent_pin(app, session, line, phone, clock):
     set_pin(app, session)
-    pins.credential_reset(session, _line(session), actor="api:portal", now=clock.now)
+    pins.credential_reset(session, line_of(session), actor="api:portal", now=clock.now)
     session.commit()
     call = support(phone).press(PERMANENT_PIN + "#")
     assert call.said[-2:] == [EN["pin_not_valid"], EN["enter_service_pin"]]

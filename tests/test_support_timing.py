@@ -9,33 +9,25 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from sqlalchemy import event, update
+import pytest
+from sqlalchemy import update
 
 from store.models import ServicePin
-from tests.conftest import MOBILE
-from tests.test_support_line import CUSTOMER, line, set_pin, settings, support  # noqa: F401
+from tests.helpers import CUSTOMER, MOBILE, set_pin, statements, support, support_settings
 
 UNKNOWN = "999888777"
 WRONG_PIN = "902741"
 
 
-@contextmanager
-def statements(app) -> Iterator[list[str]]:
-    """The SQL the app sends while the block runs (text only, not parameters)."""
-    sent: list[str] = []
+@pytest.fixture
+def settings(settings, clock):
+    return support_settings(settings, clock)
 
-    def record(_conn, _cursor, statement, _parameters, _context, _many) -> None:
-        sent.append(statement)
 
-    engine = app.extensions["ivr.engine"]
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+@pytest.fixture
+def line(make_line):
+    return make_line(customer_number=CUSTOMER)
 
 
 def unlock(session) -> None:
@@ -43,7 +35,7 @@ def unlock(session) -> None:
     session.commit()
 
 
-def test_known_and_unknown_customer_numbers_run_the_same_statements(app, session, line, phone):  # noqa: F811
+def test_known_and_unknown_customer_numbers_run_the_same_statements(app, session, line, phone):
     set_pin(app, session)  # a PIN row exists: the known line has something to look at
     seen = {}
     for customer in (CUSTOMER, UNKNOWN):
@@ -67,7 +59,7 @@ def test_known_and_unknown_customer_numbers_run_the_same_statements(app, session
     assert locked == seen[UNKNOWN][1]
 
 
-def test_known_and_unknown_customer_numbers_take_the_same_time(app, session, line, phone):  # noqa: F811
+def test_known_and_unknown_customer_numbers_take_the_same_time(app, session, line, phone):
     """Medians over a few hundred PIN steps at cost 4, known and unknown interleaved.
 
     Interleaving puts both under the same load as it comes and goes; medians

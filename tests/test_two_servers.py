@@ -20,8 +20,8 @@ from store.credentials import Hasher
 from store.db import make_engine
 from store.lines import add_line
 from store.models import Line
-from tests.conftest import AUTH_TOKEN, HOME, MOBILE
 from tests.databases import requires_postgresql
+from tests.helpers import AUTH_TOKEN, HOME, MOBILE
 from tests.server import gunicorn
 
 pytestmark = requires_postgresql

@@ -23,7 +23,7 @@ from store.db import make_engine, make_session_factory
 from store.lines import add_line
 from store.models import AuditEntry, Line, Mailbox, Message
 from tests import twiml
-from tests.conftest import HOME, PLATFORMS, http_settings, phone_secret
+from tests.helpers import HOME, PLATFORMS, http_settings, phone_secret
 from tests.server import ROOT, environment, gunicorn
 
 CALLERS = 12

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from menus.catalogue import sentence
-from tests.conftest import HOME, MOBILE
-from tests.test_secret_code import code_matches, give_code
+from tests.helpers import HOME, MOBILE, code_matches, give_code
 
 
 def said(result) -> list[str]:

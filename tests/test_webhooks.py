@@ -10,8 +10,7 @@ from ivr.phone import ACCOUNT_SID
 from menus.catalogue import sentence
 from store.models import Call, Mailbox
 from tests import twiml
-from tests.conftest import AUTH_TOKEN, HOME, MOBILE
-from tests.test_secret_code import give_code
+from tests.helpers import AUTH_TOKEN, HOME, MOBILE, give_code
 
 ENTRY = "http://localhost/voice/access"
 
