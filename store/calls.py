@@ -99,18 +99,37 @@ _READ = select(
     _CALLS.ended_at.is_not(None),
 ).where(_CALLS.sid == bindparam("sid"))
 _SAVED = ("node", "context", "last_response", "ended_at")
+_AT_STEP = (
+    _CALLS.sid == bindparam("w_sid"),
+    _CALLS.step == bindparam("w_step"),
+    _CALLS.ended_at.is_(None),
+)
 _TAKE_AND_SAVE = (
     update(Call)
-    .where(
-        _CALLS.sid == bindparam("w_sid"),
-        _CALLS.step == bindparam("w_step"),
-        _CALLS.ended_at.is_(None),
-    )
+    .where(*_AT_STEP)
     .values(
         step=bindparam("v_step"),
         last_fingerprint=bindparam("v_fingerprint"),
         updated_at=bindparam("v_now"),
         **{name: bindparam(f"v_{name}") for name in _SAVED},
+    )
+)
+_TAKE = (
+    update(Call)
+    .where(*_AT_STEP)
+    .values(
+        step=bindparam("v_step"),
+        last_fingerprint=bindparam("v_fingerprint"),
+        last_response=None,
+        updated_at=bindparam("v_now"),
+    )
+    .returning(Call)
+)
+_END = (
+    update(Call)
+    .where(_CALLS.sid == bindparam("w_sid"), _CALLS.ended_at.is_(None))
+    .values(
+        ended_at=bindparam("v_now"), context={}, last_response=None, updated_at=bindparam("v_now")
     )
 )
 
@@ -235,10 +254,14 @@ def take(session: Session, sid: str, step: int, fingerprint: str, now: datetime)
     """Move the call past `step` for this request: the call, or None if not at that step."""
     # One statement: the UPDATE returns the call it took.
     return session.scalars(
-        update(Call)
-        .where(Call.sid == sid, Call.step == step, Call.ended_at.is_(None))
-        .values(step=step + 1, last_fingerprint=fingerprint, last_response=None, updated_at=now)
-        .returning(Call),
+        _TAKE,
+        {
+            "w_sid": sid,
+            "w_step": step,
+            "v_step": step + 1,
+            "v_fingerprint": fingerprint,
+            "v_now": now,
+        },
         execution_options={"synchronize_session": False, "populate_existing": True},
     ).one_or_none()
 
@@ -312,16 +335,10 @@ def _await_response(session: Session, call: Call) -> str | None:
 
 def end_call(session: Session, sid: str, now: datetime) -> bool:
     """Mark a call ended and forget what it held; the caller commits."""
-    return bool(
-        _rowcount(
-            session.execute(
-                update(Call)
-                .where(Call.sid == sid, Call.ended_at.is_(None))
-                .values(ended_at=now, context={}, last_response=None, updated_at=now),
-                execution_options={"synchronize_session": False},
-            )
-        )
+    ended = session.execute(
+        _END, {"w_sid": sid, "v_now": now}, execution_options={"synchronize_session": False}
     )
+    return bool(_rowcount(ended))
 
 
 def purge_calls(session: Session, now: datetime, older_than: timedelta) -> int:
