@@ -69,7 +69,9 @@ class WsgiTransport:
 
     def __init__(self, wsgi: Wsgi, counted: Counted | None = None) -> None:
         self.wsgi, self.counted, self.kind = wsgi, counted, "entry"
-        self.profiler: cProfile.Profile | None = None  # enabled around the app's calls only
+        # Enabled around the app's calls of one step kind only.
+        self.profiler: cProfile.Profile | None = None
+        self.profiled = ""
         self.seconds: dict[str, list[float]] = {}  # wall time
         self.cpu: dict[str, list[float]] = {}  # the process's CPU time, every thread's
         self.statements: dict[str, list[tuple[int, int]]] = {}
@@ -88,13 +90,14 @@ class WsgiTransport:
         status: list[str] = []
         before = (self.counted.statements, self.counted.commits) if self.counted else (0, 0)
         started, cpu = time.perf_counter(), time.process_time()
-        if self.profiler:
-            self.profiler.enable()
+        profiler = self.profiler if self.kind == self.profiled else None
+        if profiler:
+            profiler.enable()
         chunks = self.wsgi(environ, lambda s, _h, _e=None: status.append(s))
         body = b"".join(chunks)
         getattr(chunks, "close", lambda: None)()
-        if self.profiler:
-            self.profiler.disable()
+        if profiler:
+            profiler.disable()
         self.seconds.setdefault(self.kind, []).append(time.perf_counter() - started)
         self.cpu.setdefault(self.kind, []).append(time.process_time() - cpu)
         if self.counted:
@@ -205,12 +208,10 @@ def main(argv: list[str] | None = None) -> None:
         transport.seconds.clear()
         transport.cpu.clear()
         transport.statements.clear()
-        profiler = cProfile.Profile()
-        transport.profiler = profiler if args.profile == "menu" else None
+        transport.profiler, transport.profiled = cProfile.Profile(), args.profile or ""
         menus(transport, made.without_code[0], args.calls)
-        transport.profiler = profiler if args.profile == "code" else None
         logins(transport, made.with_code, args.logins)
-        transport.profiler = None
+        profiler, transport.profiler = transport.profiler, None
         floored = WsgiTransport(floor.app.wsgi_app)
         floor_steps(floored, 200)
         floored.seconds.clear()
