@@ -12,6 +12,7 @@ the default registry serves.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -163,21 +164,51 @@ def record(
             STRIKES.labels(operation).inc()
     if fields.get("throttled"):
         THROTTLED.labels(str(fields["throttled"])).inc()
-    log.info(
-        "webhook",
-        extra={
-            "fields": {
-                "call_sid": sid,
-                "method": method,
-                "path": path,
-                **fields,
-                "step": step,
-                "operations": {op: outcome for op, outcome in operations} or None,
-                "status": status,
-                "duration_ms": round(seconds * 1000, 1),
-            }
-        },
-    )
+    line = {
+        "call_sid": sid,
+        "method": method,
+        "path": path,
+        **fields,
+        "step": step,
+        "operations": {op: outcome for op, outcome in operations} or None,
+        "status": status,
+        "duration_ms": round(seconds * 1000, 1),
+    }
+    if not _write_directly(line):
+        log.info("webhook", extra={"fields": line})
+
+
+# The handler `log_json_to_stderr` installed, when it is the only one a request line reaches.
+_json_handler: logging.StreamHandler[Any] | None = None
+
+
+def _write_directly(fields: dict[str, Any]) -> bool:
+    """Write the request line as the JSON handler would, without a LogRecord; False if not alone.
+
+    The line is the formatter's own (`json_line`); only the `logging`
+    machinery around it (record, filters, handler lookup) is skipped, and
+    only while nothing else would see the record (a test's capture, a filter).
+    """
+    handler, parent = _json_handler, log.parent
+    if (
+        handler is None
+        or parent is None
+        or log.handlers
+        or log.filters
+        or parent.handlers != [handler]
+        or parent.filters
+        or parent.propagate
+        or handler.filters
+        or handler.level > logging.INFO
+        or not log.isEnabledFor(logging.INFO)
+    ):
+        return False
+    pid = os.getpid() if logging.logProcesses else None
+    text = json_line(time.time(), "info", log.name, "webhook", pid, fields)
+    with handler.lock or contextlib.nullcontext():
+        handler.stream.write(text + handler.terminator)
+        handler.flush()
+    return True
 
 
 @functools.cache
@@ -249,21 +280,42 @@ def metrics() -> Response:
 # -- JSON logs -------------------------------------------------------------------
 
 
+def json_line(
+    created: float,
+    level: str,
+    logger: str,
+    message: str,
+    pid: int | None,
+    fields: dict[str, Any],
+    error: str | None = None,
+) -> str:
+    """One JSON object: time, level, logger, message, pid, the fields, the error; no nulls."""
+    entry: dict[str, Any] = {
+        "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
+        "level": level,
+        "logger": logger,
+        "message": message,
+        "pid": pid,
+    }
+    entry.update(fields)
+    if error:
+        entry["error"] = error
+    return json.dumps({k: v for k, v in entry.items() if v is not None}, default=str)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, and the record's fields."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-            "pid": record.process,
-        }
-        entry.update(getattr(record, "fields", {}))
-        if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
-        return json.dumps({k: v for k, v in entry.items() if v is not None}, default=str)
+        return json_line(
+            record.created,
+            record.levelname.lower(),
+            record.name,
+            record.getMessage(),
+            record.process,
+            getattr(record, "fields", {}),
+            self.formatException(record.exc_info) if record.exc_info else None,
+        )
 
 
 def log_json_to_stderr() -> None:
@@ -274,8 +326,10 @@ def log_json_to_stderr() -> None:
     logging._srcfile = None
     logging.logThreads = False
     logging.logMultiprocessing = False
+    global _json_handler
     if not any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)
         logger.propagate = False  # one line per record, whatever the root logger does
+        _json_handler = handler

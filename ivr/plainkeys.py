@@ -31,6 +31,7 @@ from ivr.database import deadline
 from ivr.observability import Notes, record
 from ivr.signature import verify
 from ivr.steps import IDEMPOTENCY_HEADER, SEEN, Deferred, Press, answer_press, valid_sid
+from store.calls import own_connection
 
 ENDPOINT = "voice.step"  # the Flask view these requests would reach
 STEP_PATH = re.compile(r"/voice/step/([0-9]{1,9})")
@@ -91,23 +92,20 @@ class PlainKeys:
         pressed = Press(sid, int(match[1]), form, headers.get(IDEMPOTENCY_HEADER), root)
         noted = Notes()
         runs = self.app.extensions["ivr.phone"]
-        session = self.app.extensions["ivr.sessions"]()  # left unused by a plain key
-        connection = self.app.extensions["ivr.engine"].connect()
+        connection = own_connection(self.app.extensions["ivr.engine"])
         try:
             with deadline(config["IVR_REQUEST_BUDGET"]):
-                answer = answer_press(session, runs, pressed, noted, plain=connection)
+                answer = answer_press(None, runs, pressed, noted, plain=connection)
         except Deferred as deferred:
             environ[SEEN] = deferred.seen
             return None
         except Exception as error:
             if isinstance(error, DBAPIError) and error.connection_invalidated:
                 return None  # a connection the server had closed: Flask's path tries once more
-            answer = voice.apologise(
-                connection.rollback, environ["PATH_INFO"], runs.default_language
-            )
+            # Closing undoes it: the pool rolls back what a connection gives back.
+            answer = voice.apologise(connection.close, environ["PATH_INFO"], runs.default_language)
         finally:
             connection.close()
-            session.close()
         record(
             "POST",
             environ["PATH_INFO"],

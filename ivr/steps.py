@@ -184,13 +184,18 @@ def enter(flow: str, line: Line | None, *, home: bool) -> Response:
 
 
 def answer_press(
-    session: Session, runs: Phone, pressed: Press, noted: Notes, *, plain: Connection | None = None
+    session: Session | None,
+    runs: Phone,
+    pressed: Press,
+    noted: Notes,
+    *,
+    plain: Connection | None = None,
 ) -> str:
     """The TwiML answering `pressed`, the step taken at most once whoever else tries.
 
-    With `plain` (a connection of its own, the session left unused), only a
-    key that needs no operation, no transfer and no claim is answered;
-    anything else raises `Deferred` having changed nothing.
+    With `plain` (a connection of its own, store.calls.own_connection) and no
+    session, only a key that needs no operation, no transfer and no claim is
+    answered; anything else raises `Deferred` having changed nothing.
     """
     hold = StepHold(
         session, pressed.sid, pressed.step, fingerprint(runs, pressed), runs.now(), plain
@@ -204,8 +209,8 @@ def answer_press(
         except Deferred:
             raise Deferred((state,)) from None
         except Lost:
-            (plain or session).rollback()
-    if plain is not None:
+            hold.rollback()
+    if session is None:
         raise Deferred  # Flask's path claims the step outright, or says why not
     return _claim(runs, pressed, noted, hold)
 
@@ -219,7 +224,7 @@ def _claim(runs: Phone, pressed: Press, noted: Notes, hold: StepHold) -> str:
     if claimed.outcome is Claim.PROCEED:
         assert claimed.call is not None
         return _decide(runs, pressed, noted, hold, CallState.of(claimed.call), plain=False)
-    hold.session.rollback()
+    hold.rollback()
     if claimed.response:
         return claimed.response
     language = claimed.call.language if claimed.call else runs.default_language
@@ -246,6 +251,7 @@ def _decide(
         )
         with admitted:
             if context is None:
+                assert hold.session is not None  # a plain hold deferred above
                 context = StepContext(
                     hold.session, hold.take(), memory, runs.hasher, runs.settings, hold.now, values
                 )

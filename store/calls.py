@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import enum
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, bindparam, delete, select, update
+from sqlalchemy import Connection, CursorResult, Engine, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,18 +99,37 @@ _READ = select(
     _CALLS.ended_at.is_not(None),
 ).where(_CALLS.sid == bindparam("sid"))
 _SAVED = ("node", "context", "last_response", "ended_at")
+_AT_STEP = (
+    _CALLS.sid == bindparam("w_sid"),
+    _CALLS.step == bindparam("w_step"),
+    _CALLS.ended_at.is_(None),
+)
 _TAKE_AND_SAVE = (
     update(Call)
-    .where(
-        _CALLS.sid == bindparam("w_sid"),
-        _CALLS.step == bindparam("w_step"),
-        _CALLS.ended_at.is_(None),
-    )
+    .where(*_AT_STEP)
     .values(
         step=bindparam("v_step"),
         last_fingerprint=bindparam("v_fingerprint"),
         updated_at=bindparam("v_now"),
         **{name: bindparam(f"v_{name}") for name in _SAVED},
+    )
+)
+_TAKE = (
+    update(Call)
+    .where(*_AT_STEP)
+    .values(
+        step=bindparam("v_step"),
+        last_fingerprint=bindparam("v_fingerprint"),
+        last_response=None,
+        updated_at=bindparam("v_now"),
+    )
+    .returning(Call)
+)
+_END = (
+    update(Call)
+    .where(_CALLS.sid == bindparam("w_sid"), _CALLS.ended_at.is_(None))
+    .values(
+        ended_at=bindparam("v_now"), context={}, last_response=None, updated_at=bindparam("v_now")
     )
 )
 
@@ -125,21 +144,21 @@ class StepHold:
     call first (`take`), so the operation runs at most once. Either way the
     UPDATE matches only a call still at `step`: a request that loses the race
     raises `Lost` having changed nothing, and `claim` then says what to answer.
+
+    A hold with no session (a plain key, `ivr/plainkeys.py`) reads and saves
+    on a connection of its own (`own_connection`), one statement each,
+    committed by the driver: on PostgreSQL in autocommit, so the key costs
+    two round trips, not four (no BEGIN, no COMMIT).
     """
 
-    session: Session
+    session: Session | None
     sid: str
     step: int
     fingerprint: str
     now: datetime
-    # Where `read` and `save` run: the session's connection, or one of their own
-    # (a plain key needs no session; committed by `commit`).
+    # Where `read` and `save` run: the session's connection, or one of their own.
     connection: Connection | None = None
     call: Call | None = None  # the call, once taken by this request
-    _own: bool = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._own = self.connection is not None
 
     def read(self) -> CallState | None:
         """The call as it stands (no lock taken), or None if unknown."""
@@ -149,13 +168,13 @@ class StepHold:
     def take(self) -> Call:
         """Move the call past this step now, for this request; `Lost` if not at it."""
         if self.call is None:
-            self.call = take(self.session, self.sid, self.step, self.fingerprint, self.now)
+            self.call = take(self._session(), self.sid, self.step, self.fingerprint, self.now)
             if self.call is None:
                 raise Lost
         return self.call
 
     def save(self, **saved: Any) -> None:
-        """Store the step's outcome (node, context, last_response, ended_at); the caller commits.
+        """Store the step's outcome (node, context, last_response, ended_at); `commit` commits.
 
         On the call already taken, or taking the step in the same UPDATE;
         `Lost` if another request took it first.
@@ -177,22 +196,43 @@ class StepHold:
 
     def commit(self) -> None:
         """Commit what this request did to the call."""
-        if self._own:
-            assert self.connection is not None
-            self.connection.commit()
-        else:
+        if self.session is not None:
             self.session.commit()
+        elif self.connection is not None:
+            self.connection.connection.commit()  # the driver's (nothing left in autocommit)
 
-    def _run(self, statement: Any, values: dict[str, Any]) -> Any:
-        if self.connection is None or self.connection.closed:
-            self.connection = self.session.connection()
-        return _prepared(statement, self.connection).run(self.connection, values)
+    def rollback(self) -> None:
+        """Forget what this request did to the call, if anything."""
+        if self.session is not None:
+            self.session.rollback()
+        elif self.connection is not None:
+            self.connection.connection.rollback()
 
     def claim(self) -> Claimed:
         """Take the step, or say why not: a retry (replay), stale, ended or unknown."""
-        claimed = claim_step(self.session, self.sid, self.step, self.fingerprint, self.now)
+        claimed = claim_step(self._session(), self.sid, self.step, self.fingerprint, self.now)
         self.call = claimed.call if claimed.outcome is Claim.PROCEED else None
         return claimed
+
+    def _session(self) -> Session:
+        if self.session is None:
+            raise TypeError("a hold without a session only reads and saves")
+        return self.session
+
+    def _run(self, statement: Any, values: dict[str, Any]) -> Any:
+        if self.connection is None or self.connection.closed:  # a rollback closes the session's
+            self.connection = self._session().connection()
+        return _prepared(statement, self.connection).run(self.connection, values)
+
+
+def own_connection(engine: Engine) -> Connection:
+    """A connection for a hold without a session (the caller closes it)."""
+    connection = engine.connect()
+    # SQLite's BEGIN and COMMIT are no round trips, and leaving autocommit
+    # costs it a PRAGMA when the connection goes back to the pool.
+    if engine.dialect.name != "sqlite":
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
 
 
 def claim_step(session: Session, sid: str, step: int, fingerprint: str, now: datetime) -> Claimed:
@@ -214,10 +254,14 @@ def take(session: Session, sid: str, step: int, fingerprint: str, now: datetime)
     """Move the call past `step` for this request: the call, or None if not at that step."""
     # One statement: the UPDATE returns the call it took.
     return session.scalars(
-        update(Call)
-        .where(Call.sid == sid, Call.step == step, Call.ended_at.is_(None))
-        .values(step=step + 1, last_fingerprint=fingerprint, last_response=None, updated_at=now)
-        .returning(Call),
+        _TAKE,
+        {
+            "w_sid": sid,
+            "w_step": step,
+            "v_step": step + 1,
+            "v_fingerprint": fingerprint,
+            "v_now": now,
+        },
         execution_options={"synchronize_session": False, "populate_existing": True},
     ).one_or_none()
 
@@ -249,8 +293,6 @@ class _Prepared:
             params = tuple(self._bind(name, values[name]) for name in self.names)
         else:
             params = {name: self._bind(name, values[name]) for name in self.names}
-        if not connection.in_transaction():
-            connection.begin()  # so that the connection's commit() is the driver's
         connection.dispatch.before_cursor_execute(connection, None, self.sql, params, None, False)
         cursor = connection.connection.cursor()
         try:
@@ -293,16 +335,10 @@ def _await_response(session: Session, call: Call) -> str | None:
 
 def end_call(session: Session, sid: str, now: datetime) -> bool:
     """Mark a call ended and forget what it held; the caller commits."""
-    return bool(
-        _rowcount(
-            session.execute(
-                update(Call)
-                .where(Call.sid == sid, Call.ended_at.is_(None))
-                .values(ended_at=now, context={}, last_response=None, updated_at=now),
-                execution_options={"synchronize_session": False},
-            )
-        )
+    ended = session.execute(
+        _END, {"w_sid": sid, "v_now": now}, execution_options={"synchronize_session": False}
     )
+    return bool(_rowcount(ended))
 
 
 def purge_calls(session: Session, now: datetime, older_than: timedelta) -> int:

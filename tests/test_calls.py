@@ -46,7 +46,7 @@ def hold(session: Session, fingerprint: str = RETRY, step: int = 1) -> StepHold:
 
 def answered(hold_: StepHold, node: str, answer: str) -> None:
     hold_.save(node=node, context={"repeats": 0}, last_response=answer, ended_at=None)
-    hold_.session.commit()
+    hold_.commit()
 
 
 def stored(sessions: sessionmaker[Session]) -> Call:

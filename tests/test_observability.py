@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import sys
+import time
 from typing import Any
 
 import requests
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
-from ivr import create_app
-from ivr.observability import JsonFormatter
+from ivr import create_app, observability
+from ivr.observability import JsonFormatter, log_json_to_stderr
 from ivr.phone import PhoneCall
 from menus.catalogue import sentence
 from store import pins
@@ -177,3 +180,32 @@ def test_service_pin_checks_are_verifications_and_strikes(app, session, make_lin
         text = json.dumps({k: v for k, v in line_.items() if k not in ("time", "pid")})
         assert "739154" not in text
         assert "480263" not in text
+
+
+def test_a_request_line_written_directly_is_the_one_logging_writes(monkeypatch):
+    """Under gunicorn the line skips `logging` (ivr/observability.py); the bytes are the same."""
+    stream = io.StringIO()
+    logger = logging.getLogger("ivr")
+    saved = (logger.handlers[:], logger.propagate, logger.level, observability._json_handler)
+    for name in ("_srcfile", "logThreads", "logMultiprocessing", "logProcesses"):
+        monkeypatch.setattr(logging, name, getattr(logging, name))  # log_json_to_stderr sets them
+    monkeypatch.setattr(sys, "stderr", stream)
+    logger.setLevel(logging.INFO)
+    try:
+        log_json_to_stderr()
+        monkeypatch.setattr(time, "time", lambda: 1_700_000_000.123)
+        monkeypatch.setattr(time, "time_ns", lambda: 1_700_000_000_123_000_000)
+        noted = observability.Notes()
+        noted.update(flow="access", step="main_menu", step_number=3, claim="proceed")
+        noted.operation("check_code", "right")
+        observability.record("POST", "/voice/step/3", SID, noted, 200, 0.0123, "voice.step")
+        handler = observability._json_handler
+        assert handler is not None
+        handler.addFilter(lambda _record: True)  # something else looks: logging writes it
+        observability.record("POST", "/voice/step/3", SID, noted, 200, 0.0123, "voice.step")
+    finally:
+        logger.handlers[:], logger.propagate, _, observability._json_handler = saved
+        logger.setLevel(saved[2])
+    direct, through_logging = stream.getvalue().splitlines()
+    assert direct == through_logging
+    assert json.loads(direct)["operations"] == {"check_code": "right"}

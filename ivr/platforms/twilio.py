@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from werkzeug.datastructures import MultiDict
+
 from ivr.platforms import Headers, Platform, PlatformError, rest
 
 log = logging.getLogger(__name__)
@@ -38,13 +40,10 @@ def header(headers: Headers, name: str) -> str | None:
 def form_signature(
     key: bytes, url: str, form: Mapping[str, str], digest: Callable[..., Any] = hashlib.sha1
 ) -> str:
-    """Base64 HMAC over the URL and each parameter name and value, sorted."""
-    getlist = getattr(form, "getlist", None)
-    parts = [url]
-    for name in sorted(form):
-        values = getlist(name) if getlist else [form[name]]
-        parts.extend(name + value for value in sorted(set(values)))
-    mac = hmac.new(key, "".join(parts).encode(), digest)
+    """Base64 HMAC over the URL and each parameter name and value, sorted (a repeat once)."""
+    pairs = form.items(multi=True) if isinstance(form, MultiDict) else form.items()
+    signed = url + "".join([name + value for name, value in sorted(set(pairs))])
+    mac = hmac.new(key, signed.encode(), digest)
     return base64.b64encode(mac.digest()).decode()
 
 
