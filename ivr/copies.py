@@ -12,12 +12,10 @@ import logging
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ivr import media, notify, recordings, transcription
-from store import jobs
-from store.models import Mailbox, Message
+from store import greetings, jobs, messages
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +48,7 @@ def _end_transaction(session: Session, row: object) -> None:
 
 def fetch_message(session: Session, sid: str, job: jobs.Claimed, now: datetime) -> None:
     """Copy a message's recording; then notify, and let the platform copy go."""
-    message = session.scalar(select(Message).where(Message.recording_sid == sid))
+    message = messages.by_recording(session, sid)
     if message is None or message.stored_key:
         return  # deleted meanwhile (its copy, if any, is deleted by its own job), or done
     _end_transaction(session, message)
@@ -63,17 +61,11 @@ def fetch_message(session: Session, sid: str, job: jobs.Claimed, now: datetime) 
         if not error.retryable:
             raise  # given up: the message keeps playing from the platform while it can
         raise Retry(str(error)) from None
-    recorded = session.execute(
-        update(Message)
-        .where(Message.id == message.id, Message.stored_key.is_(None))
-        .values(stored_key=key),
-        execution_options={"synchronize_session": False},
-    )
-    if getattr(recorded, "rowcount", 0) == 0:
+    if not messages.record_copy(session, message.id, key):
         session.rollback()  # deleted while we fetched: the copy goes too
         media.store().delete(key)
         return
-    text = session.scalar(select(Message.transcript).where(Message.id == message.id))
+    text = messages.transcript_of(session, message.id)
     deadline = transcription.awaited_until(message.received_at, text, now)
     if deadline is not None:  # the notice waits a little for the text, never longer
         jobs.enqueue(session, jobs.NOTIFY_MESSAGE, sid, deadline, again=True)
@@ -84,7 +76,7 @@ def fetch_message(session: Session, sid: str, job: jobs.Claimed, now: datetime) 
 
 def fetch_greeting(session: Session, sid: str, _job: jobs.Claimed, now: datetime) -> None:
     """Copy a greeting's recording, if it is still the mailbox's greeting."""
-    mailbox = session.scalar(select(Mailbox).where(Mailbox.greeting_sid == sid))
+    mailbox = greetings.by_greeting_recording(session, sid)
     if mailbox is None or mailbox.greeting_key or not mailbox.greeting_url:
         return
     _end_transaction(session, mailbox)
@@ -94,17 +86,7 @@ def fetch_greeting(session: Session, sid: str, _job: jobs.Claimed, now: datetime
         if not error.retryable:
             return
         raise Retry(str(error)) from None
-    recorded = session.execute(
-        update(Mailbox)
-        .where(
-            Mailbox.line_id == mailbox.line_id,
-            Mailbox.greeting_sid == sid,
-            Mailbox.greeting_key.is_(None),
-        )
-        .values(greeting_key=key),
-        execution_options={"synchronize_session": False},
-    )
-    if getattr(recorded, "rowcount", 0) == 0:
+    if not greetings.record_greeting_copy(session, mailbox.line_id, sid, key):
         session.rollback()
         media.store().delete(key)
         return

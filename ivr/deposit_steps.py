@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app, request, url_for
-from sqlalchemy import select
 
 from ivr import media, recordings, voice
 from ivr.database import db
@@ -23,7 +22,7 @@ from ivr.twiml import Destination, twiml
 from menus.engine import MAX_REPEATS
 from menus.flow import Transfer
 from menus.operations import DepositRoute, Discarded, Marked, MessageLeft, Ready, YesNo
-from store import greetings
+from store import greetings, messages
 from store.lines import lookup_line, national_digits
 from store.messages import (
     MAX_URL_LENGTH,
@@ -34,7 +33,7 @@ from store.messages import (
     is_full,
     store_message,
 )
-from store.models import Call, Line, Message
+from store.models import Call, Line
 
 log = logging.getLogger(__name__)
 bp = Blueprint("deposit", __name__, url_prefix="/voice")
@@ -159,7 +158,7 @@ def message_left(c: StepContext, recording_url: str | None) -> MessageLeft:
 def listen_left(c: StepContext, _digits: str | None) -> Ready:
     """The recording just made, from our own copy once the message has one."""
     sid = c.memory.get(LEFT_SID, "")
-    message = c.session.scalar(select(Message).where(Message.recording_sid == sid)) if sid else None
+    message = messages.by_recording(c.session, sid) if sid else None
     if message is not None and message.line_id == c.call.line_id:
         c.memory[LEFT_URL] = media.playback_url(message.stored_key, message.recording_url)
     return Ready.READY

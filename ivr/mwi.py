@@ -20,10 +20,10 @@ from typing import Any
 
 import requests
 from flask import Flask, current_app
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session, attributes
 
-from store import jobs
+from store import jobs, lines
 from store.messages import count_messages
 from store.models import AuditEntry, Line, Message
 
@@ -90,7 +90,7 @@ def _lines_changed(session: Session) -> set[int]:
         if isinstance(item, AuditEntry) and item.action == "mailbox.reset"
     ]
     if resets:
-        found.update(session.connection().scalars(select(Line.id).where(Line.number.in_(resets))))
+        found.update(lines.ids_of(session, resets))
     return found
 
 
@@ -101,10 +101,10 @@ def init_app(app: Flask) -> None:
 
     @event.listens_for(app.extensions["ivr.sessions"], "before_flush")
     def _queue(session: Session, _context: Any, _instances: Any) -> None:
-        lines = _lines_changed(session)
-        if lines:
+        line_ids = _lines_changed(session)
+        if line_ids:
             with app.app_context():
-                changed(session, lines, app.config["IVR_CLOCK"]())
+                changed(session, line_ids, app.config["IVR_CLOCK"]())
 
 
 HANDLERS = {MWI: post_counts}

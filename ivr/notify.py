@@ -17,11 +17,11 @@ import phonenumbers
 from babel.dates import format_date, format_time
 from babel.units import format_unit
 from flask import Flask, current_app
-from sqlalchemy import event, update
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ivr import media, recordings
-from store import notices, outbox
+from store import messages, notices, outbox
 from store.models import Line, Message, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -112,13 +112,7 @@ def message_arrived(
     session: Session, message: Message, now: datetime, audio_key: str | None
 ) -> list[int]:
     """Queue the line's notice for this message, once ever; the caller commits."""
-    claimed = session.execute(
-        update(Message)
-        .where(Message.id == message.id, Message.notified_at.is_(None))
-        .values(notified_at=now),
-        execution_options={"synchronize_session": False},
-    )
-    if getattr(claimed, "rowcount", 0) != 1:
+    if not messages.claim_notice(session, message.id, now):
         return []
     line = session.get(Line, message.line_id)
     if line is None or line.notify == "none":

@@ -13,15 +13,14 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr import notify, voice
 from ivr.database import db
+from ivr.doors import now
 from ivr.signature import signed
 from ivr.twiml import twiml
 from store import jobs, messages
-from store.models import Message
 
 log = logging.getLogger(__name__)
 bp = Blueprint("transcription", __name__, url_prefix="/voice")
@@ -48,14 +47,14 @@ def transcribed(line_id: int) -> Response:
         return twiml("<Response/>")
     completed = form.get("TranscriptionStatus") == "completed"
     text = form.get("TranscriptionText", "")[:MAX_TRANSCRIPT] if completed else ""
-    messages.keep_transcript(session, message, text, current_app.config["IVR_CLOCK"]())
+    messages.keep_transcript(session, message, text, now())
     log.info("transcription for line %s: %s", line_id, "completed" if completed else "failed")
     return twiml("<Response/>")
 
 
 def notify_message(session: Session, sid: str, _job: jobs.Claimed, now: datetime) -> None:
     """The notice that waited for a transcription (or its deadline)."""
-    message = session.scalar(select(Message).where(Message.recording_sid == sid))
+    message = messages.by_recording(session, sid)
     if message is not None:
         notify.message_arrived(session, message, now, audio_key=message.stored_key)
 

@@ -60,9 +60,7 @@ def status() -> Response:
     """Call status callback: a finished call's state is ended and emptied."""
     sid = call_sid()
     if sid and request.form.get("CallStatus") in FINAL_STATUSES:
-        session = db()
-        end_call(session, sid, now())
-        session.commit()
+        end_call(db(), sid, now())
     return twiml("<Response/>")
 
 

@@ -22,12 +22,10 @@ from flask import Flask
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ivr import copies, mail, mwi, notify, recordings, transcription
-from store import jobs
-from store.models import OutboxMessage
+from store import jobs, outbox
 
 log = logging.getLogger(__name__)
 
@@ -154,15 +152,6 @@ class _Backlog(Collector):
             for kind, (waiting, stuck) in sorted(jobs.backlog(session).items()):
                 pending.add_metric([kind], waiting)
                 failing.add_metric([kind], stuck)
-            for channel, count in sorted(outbox_unsent(session).items()):
+            for channel, count in sorted(outbox.unsent_counts(session).items()):
                 unsent.add_metric([channel], count)
         yield from (pending, failing, unsent)
-
-
-def outbox_unsent(session: Session) -> dict[str, int]:
-    rows = session.execute(
-        select(OutboxMessage.channel, func.count())
-        .where(OutboxMessage.sent_at.is_(None))
-        .group_by(OutboxMessage.channel)
-    ).all()
-    return {channel: int(count) for channel, count in rows}

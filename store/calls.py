@@ -20,6 +20,7 @@ from sqlalchemy import Connection, CursorResult, Engine, bindparam, delete, sele
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.db import commits
 from store.models import Call
 
 # How long a retry waits for the answer of the same step still being computed.
@@ -333,8 +334,9 @@ def _await_response(session: Session, call: Call) -> str | None:
     return call.last_response
 
 
+@commits
 def end_call(session: Session, sid: str, now: datetime) -> bool:
-    """Mark a call ended and forget what it held; the caller commits."""
+    """Mark a call ended and forget what it held."""
     ended = session.execute(
         _END, {"w_sid": sid, "v_now": now}, execution_options={"synchronize_session": False}
     )

@@ -13,6 +13,9 @@ import enum
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
 from store.messages import Recording
 from store.models import Line, Mailbox
 
@@ -96,3 +99,24 @@ def away_end(line: Line, typed: str, now: datetime) -> datetime | None:
 def last_away_day(line: Line, until: datetime) -> date:
     """The last day the away greeting is on, in the line's time zone."""
     return (until.astimezone(ZoneInfo(line.time_zone)) - timedelta(seconds=1)).date()
+
+
+def by_greeting_recording(session: Session, recording_sid: str) -> Mailbox | None:
+    """The mailbox whose personal greeting is this recording, if any."""
+    return session.scalar(select(Mailbox).where(Mailbox.greeting_sid == recording_sid))
+
+
+def record_greeting_copy(session: Session, line_id: int, recording_sid: str, key: str) -> bool:
+    """Note our copy of the greeting if it is still the mailbox's and has none; part of the
+    caller's transaction. False: the copy is not wanted (replaced, deleted, or copied)."""
+    recorded = session.execute(
+        update(Mailbox)
+        .where(
+            Mailbox.line_id == line_id,
+            Mailbox.greeting_sid == recording_sid,
+            Mailbox.greeting_key.is_(None),
+        )
+        .values(greeting_key=key),
+        execution_options={"synchronize_session": False},
+    )
+    return getattr(recorded, "rowcount", 0) == 1

@@ -119,3 +119,8 @@ def lookup_line(session: Session, text: str, region: str) -> Line | None:
         return find_line(session, to_e164(text, region))
     except InvalidNumber:
         return None
+
+
+def ids_of(session: Session, numbers: list[str | None]) -> set[int]:
+    """The ids of the lines with these numbers, read on the session's connection (no flush)."""
+    return set(session.connection().scalars(select(Line.id).where(Line.number.in_(numbers))))

@@ -290,3 +290,39 @@ def set_greeting(mailbox: Mailbox, recording: Recording | None) -> str | None:
     mailbox.greeting_url = recording.url if recording else None
     mailbox.greeting_key = None
     return replaced
+
+
+def by_recording(session: Session, recording_sid: str) -> Message | None:
+    """The message made from this recording, on any line, if any."""
+    return session.scalar(select(Message).where(Message.recording_sid == recording_sid))
+
+
+def record_copy(session: Session, message_id: int, key: str) -> bool:
+    """Note our copy of the message's audio, unless it has one or is gone; part of the caller's
+    transaction. False: the copy is not wanted (deleted meanwhile, or copied by another run)."""
+    recorded = session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.stored_key.is_(None))
+        .values(stored_key=key),
+        execution_options={"synchronize_session": False},
+    )
+    return getattr(recorded, "rowcount", 0) == 1
+
+
+def transcript_of(session: Session, message_id: int) -> str | None:
+    """The message's transcript as stored now (another transaction may have written it)."""
+    return session.scalar(select(Message.transcript).where(Message.id == message_id))
+
+
+def claim_notice(session: Session, message_id: int, now: datetime) -> bool:
+    """Mark the message notified, once ever; part of the caller's transaction.
+
+    True for the one transaction that marks it: that one queues the notice.
+    """
+    claimed = session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.notified_at.is_(None))
+        .values(notified_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    return getattr(claimed, "rowcount", 0) == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.db import commits
@@ -225,3 +225,13 @@ def mark_failed(session: Session, messages: list[OutboxMessage], error: str) -> 
         message.sent_at = None
         message.attempts += 1
         message.last_error = error[:200]
+
+
+def unsent_counts(session: Session) -> dict[str, int]:
+    """How many messages wait in the outbox, by channel."""
+    rows = session.execute(
+        select(OutboxMessage.channel, func.count())
+        .where(OutboxMessage.sent_at.is_(None))
+        .group_by(OutboxMessage.channel)
+    ).all()
+    return {channel: int(count) for channel, count in rows}
