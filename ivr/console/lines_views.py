@@ -60,7 +60,7 @@ def search() -> tuple[str, int] | Response:
 @bp.get("/calls")
 def support_calls() -> str:
     """Recent support calls across all lines, with their verification."""
-    return render_template("console/support_calls.html", calls=recent_support_calls())
+    return render_template("console/calls.html", calls=recent_support_calls())
 
 
 def mailbox_view(line: Line) -> dict[str, Any]:
