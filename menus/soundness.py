@@ -104,16 +104,16 @@ def _led_to(flow: Flow) -> set[str]:
 def _unreachable(flow: Flow) -> Iterator[str]:
     if flow.root not in flow.nodes:
         return
-    seen, todo = set(), [flow.root]
-    while todo:
-        name = todo.pop()
+    seen, frontier = set(), [flow.root]
+    while frontier:
+        name = frontier.pop()
         node = flow.nodes.get(name)
         if node is None or name in seen:
             continue
         seen.add(name)
-        todo.extend(move.to for move in node.targets())
+        frontier.extend(move.to for move in node.targets())
         if isinstance(node, REPEATING):
-            todo.append(flow.exhausted)
+            frontier.append(flow.exhausted)
     led = _led_to(flow)
     for name in flow.nodes:
         if name in seen:
