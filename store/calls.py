@@ -105,27 +105,18 @@ _AT_STEP = (
     _CALLS.step == bindparam("w_step"),
     _CALLS.ended_at.is_(None),
 )
+# What taking a step writes, whether or not the answer is saved with it.
+_TAKEN: dict[str, Any] = {
+    "step": bindparam("v_step"),
+    "last_fingerprint": bindparam("v_fingerprint"),
+    "updated_at": bindparam("v_now"),
+}
 _TAKE_AND_SAVE = (
     update(Call)
     .where(*_AT_STEP)
-    .values(
-        step=bindparam("v_step"),
-        last_fingerprint=bindparam("v_fingerprint"),
-        updated_at=bindparam("v_now"),
-        **{name: bindparam(f"v_{name}") for name in _SAVED},
-    )
+    .values(**_TAKEN, **{name: bindparam(f"v_{name}") for name in _SAVED})
 )
-_TAKE = (
-    update(Call)
-    .where(*_AT_STEP)
-    .values(
-        step=bindparam("v_step"),
-        last_fingerprint=bindparam("v_fingerprint"),
-        last_response=None,
-        updated_at=bindparam("v_now"),
-    )
-    .returning(Call)
-)
+_TAKE = update(Call).where(*_AT_STEP).values(**_TAKEN, last_response=None).returning(Call)
 _END = (
     update(Call)
     .where(_CALLS.sid == bindparam("w_sid"), _CALLS.ended_at.is_(None))

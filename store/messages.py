@@ -300,13 +300,7 @@ def by_recording(session: Session, recording_sid: str) -> Message | None:
 def record_copy(session: Session, message_id: int, key: str) -> bool:
     """Note our copy of the message's audio, unless it has one or is gone; part of the caller's
     transaction. False: the copy is not wanted (deleted meanwhile, or copied by another run)."""
-    recorded = session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.stored_key.is_(None))
-        .values(stored_key=key),
-        execution_options={"synchronize_session": False},
-    )
-    return getattr(recorded, "rowcount", 0) == 1
+    return _set_once(session, message_id, "stored_key", key)
 
 
 def transcript_of(session: Session, message_id: int) -> str | None:
@@ -319,10 +313,17 @@ def claim_notice(session: Session, message_id: int, now: datetime) -> bool:
 
     True for the one transaction that marks it: that one queues the notice.
     """
-    claimed = session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.notified_at.is_(None))
-        .values(notified_at=now),
+    return _set_once(session, message_id, "notified_at", now)
+
+
+def _set_once(session: Session, message_id: int, column: str, value: object) -> bool:
+    """Set the message's `column` to `value` only while it is NULL (a compare-and-set).
+
+    True for the one transaction whose UPDATE matched the row.
+    """
+    field = getattr(Message, column)
+    changed = session.execute(
+        update(Message).where(Message.id == message_id, field.is_(None)).values({column: value}),
         execution_options={"synchronize_session": False},
     )
-    return getattr(claimed, "rowcount", 0) == 1
+    return getattr(changed, "rowcount", 0) == 1
