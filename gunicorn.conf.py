@@ -14,6 +14,11 @@ bind = os.environ.get("IVR_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("IVR_WORKERS", min(2 * multiprocessing.cpu_count(), 8)))
 worker_class = "gthread"
 threads = int(os.environ.get("IVR_THREADS", 16))
+# One pooled database connection per request thread: with fewer, a worker
+# past the pool's size opens a connection per request and closes it after
+# (about 50 a second with 32 callers on 4 workers; on PostgreSQL each costs
+# a backend and a few milliseconds).
+os.environ.setdefault("IVR_DATABASE_POOL_SIZE", str(threads))
 # The platform gives up on a webhook after 15 s; never hold a request longer.
 timeout = 15
 graceful_timeout = 10

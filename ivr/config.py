@@ -149,6 +149,9 @@ SETTINGS: Mapping[str, tuple[Callable[[str], Any], Any]] = {
     "IVR_TRANSCRIBE_WAIT_SECONDS": (_positive, 120),
     # Production
     "IVR_DATABASE_TIMEOUT": (_seconds, 5.0),
+    # Connections each process keeps open; gunicorn.conf.py sets it to the
+    # request threads, so a busy worker never opens and closes one per request
+    "IVR_DATABASE_POOL_SIZE": (_positive, 5),
     # Telephony platform (issue 14, docs/platforms/)
     "IVR_PLATFORM": (_choice("twilio", "signalwire", "telnyx"), "twilio"),
     "IVR_PLATFORM_SIGNING_KEY": (str, None),

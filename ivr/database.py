@@ -35,7 +35,9 @@ class DeadlineExceeded(RuntimeError):
 def init_app(app: Flask) -> None:
     """Create the engine and session factory for this app."""
     timeout = app.config["IVR_DATABASE_TIMEOUT"]
-    engine = make_engine(app.config["IVR_DATABASE_URL"], timeout)
+    engine = make_engine(
+        app.config["IVR_DATABASE_URL"], timeout, pool_size=app.config["IVR_DATABASE_POOL_SIZE"]
+    )
     app.extensions["ivr.engine"] = engine
     app.extensions["ivr.sessions"] = make_session_factory(engine)
     app.config.setdefault("IVR_REQUEST_BUDGET", PLATFORM_SECONDS - MARGIN_SECONDS - timeout)
